@@ -1,0 +1,276 @@
+package builtins
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+)
+
+// ExecError is a program that ran and exited non-zero. Its message
+// carries the (redacted) command line, the exit status and the
+// program's stderr verbatim.
+type ExecError struct {
+	Argv   []string // redacted
+	Code   int
+	Stderr string
+	Stdout string
+}
+
+func (e *ExecError) Error() string {
+	msg := fmt.Sprintf("%s: exit status %d", shellJoin(e.Argv), e.Code)
+	out := strings.TrimRight(e.Stderr, "\n")
+	if out == "" {
+		out = strings.TrimRight(e.Stdout, "\n")
+	}
+	if out != "" {
+		msg += ":\n" + out
+	}
+	return msg
+}
+
+// isReadCommand classifies xe commands: lists, param reads and help
+// change nothing; everything else is taken as mutating.
+func isReadCommand(cmd string) bool {
+	return cmd == "help" || strings.HasSuffix(cmd, "-list") ||
+		strings.HasSuffix(cmd, "-param-get") || strings.HasSuffix(cmd, "-param-list")
+}
+
+// IsReadCommand reports whether an xe command only reads.
+func IsReadCommand(cmd string) bool { return isReadCommand(cmd) }
+
+// returnsRecords reports whether the command prints xe records.
+func returnsRecords(cmd string) bool {
+	return strings.HasSuffix(cmd, "-list")
+}
+
+// Redact replaces the credentials in an xe argument list (-pw, -pwf,
+// password=, passwordfile=) so that they never reach the journal, the
+// status or a message.
+func Redact(argv []string) []string {
+	out := make([]string, len(argv))
+	copy(out, argv)
+	for i := 0; i < len(out); i++ {
+		a := out[i]
+		switch {
+		case a == "-pw" || a == "-pwf":
+			if i+1 < len(out) {
+				out[i+1] = "<redacted>"
+				i++
+			}
+		case strings.HasPrefix(a, "password=") || strings.HasPrefix(a, "passwordfile=") ||
+			strings.HasPrefix(a, "-pw=") || strings.HasPrefix(a, "-pwf="):
+			k, _, _ := strings.Cut(a, "=")
+			out[i] = k + "=<redacted>"
+		}
+	}
+	return out
+}
+
+// shellJoin renders argv for people: words with spaces or quotes are
+// single-quoted. It is never run by a shell.
+func shellJoin(argv []string) string {
+	parts := make([]string, len(argv))
+	for i, a := range argv {
+		if a != "" && !strings.ContainsAny(a, " \t\n'\"\\$`;&|<>()*?[]{}!#~") {
+			parts[i] = a
+			continue
+		}
+		parts[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(parts, " ")
+}
+
+// xeArgs builds xe's argument list from a call: positional strings pass
+// as they are, keyword params become key=value with '_' turned into '-'.
+type xeCall struct {
+	argv    []string // without the program
+	minimal bool
+	check   bool
+	timeout time.Duration
+}
+
+func parseXeCall(args starlark.Tuple, kwargs []starlark.Tuple) (*xeCall, error) {
+	c := &xeCall{check: true}
+	if len(args) == 0 {
+		return nil, errors.New("xe: missing command, e.g. xe(\"pif-list\", host_uuid=host)")
+	}
+	for i, a := range args {
+		s, ok := starlark.AsString(a)
+		if !ok {
+			return nil, fmt.Errorf("xe: argument %d: got %s, want str (pass key=value as a keyword argument)", i+1, a.Type())
+		}
+		if i == 0 && (s == "" || strings.ContainsAny(s, "= \n")) {
+			return nil, fmt.Errorf("xe: command %q: want an xe command such as \"pif-list\"", s)
+		}
+		if strings.ContainsRune(s, 0) {
+			return nil, fmt.Errorf("xe: argument %d contains a NUL byte", i+1)
+		}
+		c.argv = append(c.argv, s)
+	}
+	for _, kv := range kwargs {
+		k := string(kv[0].(starlark.String))
+		v := kv[1]
+		switch k {
+		case "minimal":
+			b, ok := v.(starlark.Bool)
+			if !ok {
+				return nil, fmt.Errorf("xe: minimal: got %s, want bool", v.Type())
+			}
+			c.minimal = bool(b)
+			continue
+		case "check":
+			b, ok := v.(starlark.Bool)
+			if !ok {
+				return nil, fmt.Errorf("xe: check: got %s, want bool", v.Type())
+			}
+			c.check = bool(b)
+			continue
+		case "timeout":
+			d, err := durationArg("xe", v)
+			if err != nil {
+				return nil, err
+			}
+			c.timeout = d
+			continue
+		}
+		val, err := xeValue(k, v)
+		if err != nil {
+			return nil, err
+		}
+		c.argv = append(c.argv, strings.ReplaceAll(k, "_", "-")+"="+val)
+	}
+	if c.minimal {
+		c.argv = append(c.argv, "--minimal")
+	}
+	return c, nil
+}
+
+// xeValue renders a keyword value as xe expects it.
+func xeValue(key string, v starlark.Value) (string, error) {
+	switch v := v.(type) {
+	case starlark.String:
+		if strings.ContainsRune(string(v), 0) {
+			return "", fmt.Errorf("xe: %s: value contains a NUL byte", key)
+		}
+		return string(v), nil
+	case starlark.Bool:
+		if v {
+			return "true", nil
+		}
+		return "false", nil
+	case starlark.Int:
+		return v.String(), nil
+	case *starlark.List, starlark.Tuple:
+		var parts []string
+		it := starlark.Iterate(v)
+		defer it.Done()
+		var x starlark.Value
+		for it.Next(&x) {
+			s, ok := starlark.AsString(x)
+			if !ok {
+				return "", fmt.Errorf("xe: %s: list item: got %s, want str", key, x.Type())
+			}
+			parts = append(parts, s)
+		}
+		return strings.Join(parts, ","), nil
+	}
+	return "", fmt.Errorf("xe: %s: got %s, want str, int, bool or list of str", key, v.Type())
+}
+
+func durationArg(fn string, v starlark.Value) (time.Duration, error) {
+	switch v := v.(type) {
+	case starlark.NoneType:
+		return 0, nil
+	case starlark.Int:
+		n, ok := v.Int64()
+		if !ok || n <= 0 {
+			return 0, fmt.Errorf("%s: timeout: got %s, want a positive number of seconds", fn, v)
+		}
+		return time.Duration(n) * time.Second, nil
+	case starlark.Float:
+		if v <= 0 {
+			return 0, fmt.Errorf("%s: timeout: got %s, want a positive number of seconds", fn, v)
+		}
+		return time.Duration(float64(v) * float64(time.Second)), nil
+	}
+	return 0, fmt.Errorf("%s: timeout: got %s, want seconds (int or float)", fn, v.Type())
+}
+
+// describeXe renders an xe call for the journal, credentials redacted.
+func describeXe(args starlark.Tuple, kwargs []starlark.Tuple) string {
+	c, err := parseXeCall(args, kwargs)
+	if err != nil {
+		return DescribeCall("xe", args, kwargs)
+	}
+	s := "xe " + shellJoin(Redact(c.argv))
+	if !c.check {
+		s += " (check=False)"
+	}
+	return s
+}
+
+func resultStruct(code int, stdout, stderr string) starlark.Value {
+	return starlarkstruct.FromStringDict(starlarkstruct.Default, starlark.StringDict{
+		"code":   starlark.MakeInt(code),
+		"stdout": starlark.String(stdout),
+		"stderr": starlark.String(stderr),
+	})
+}
+
+func (env *Env) timeout(d time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return env.CallTimeout
+}
+
+// xeBuiltin implements xe(command, *args, minimal=False, check=True,
+// timeout=None, **params).
+func xeBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	c, err := parseXeCall(args, kwargs)
+	if err != nil {
+		return nil, err
+	}
+	command := c.argv[0]
+	read := isReadCommand(command)
+	shown := append([]string{"xe"}, Redact(c.argv)...)
+	if env.DryRun && !read {
+		env.Effects.WouldRun(shellJoin(shown))
+		switch {
+		case !c.check:
+			return resultStruct(0, "", ""), nil
+		case c.minimal:
+			return starlark.NewList(nil), nil
+		}
+		return starlark.String("<dry-run>"), nil
+	}
+	res, err := env.Host.Exec(env.Ctx, Command{Path: env.Xe, Args: c.argv, Env: env.Environ, Timeout: env.timeout(c.timeout)})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", shellJoin(shown), err)
+	}
+	stdout, stderr := string(res.Stdout), string(res.Stderr)
+	if res.ExitCode == 0 && !read {
+		env.Effects.Changed()
+	}
+	if !c.check {
+		return resultStruct(res.ExitCode, stdout, stderr), nil
+	}
+	if res.ExitCode != 0 {
+		return nil, &ExecError{Argv: shown, Code: res.ExitCode, Stderr: stderr, Stdout: stdout}
+	}
+	switch {
+	case c.minimal:
+		return MinimalValue(ParseMinimal(stdout)), nil
+	case returnsRecords(command):
+		recs, err := ParseRecords(stdout)
+		if err != nil {
+			return nil, fmt.Errorf("%s: output: %v", shellJoin(shown), err)
+		}
+		return RecordsValue(recs), nil
+	}
+	return starlark.String(strings.TrimSpace(stdout)), nil
+}
