@@ -1,0 +1,514 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/runbook-dev/runbook/builtins"
+	"go.starlark.net/starlark"
+)
+
+// Options are the settings of a run; a run records them, so a resume
+// needs only the state directory.
+type Options struct {
+	StateDir    string
+	Root        string
+	Xe          string
+	Ifup        string
+	Reboot      string
+	XapiTimeout time.Duration
+	CallTimeout time.Duration
+	MaxSteps    uint64
+}
+
+// Defaults for Options.
+const (
+	DefaultStateDir    = "/var/lib/runbook"
+	DefaultXapiTimeout = 10 * time.Minute
+	DefaultCallTimeout = 10 * time.Minute
+	DefaultMaxSteps    = 100_000_000
+)
+
+// Engine runs, resumes, aborts and reports runbook runs in one state
+// directory.
+type Engine struct {
+	Options
+	// Report prints progress; required.
+	Report *Reporter
+	// Shipped holds the runbooks embedded in the binary.
+	Shipped fs.FS
+	// Binary is the absolute path of this program, run by the boot hook.
+	Binary string
+	// Environ is the environment programs inherit (os.Environ if nil).
+	Environ []string
+	// NewHost builds the host for a run's recorded options; nil means
+	// the real host (builtins.OSHost).
+	NewHost func(o RecordedOptions) (builtins.Host, error)
+	// XapiPoll is the first delay between xapi probes after a reboot.
+	XapiPoll time.Duration
+	// PollInterval is how often bonding_status(wait=) re-reads.
+	PollInterval time.Duration
+	// Now is the clock (time.Now if nil).
+	Now func() time.Time
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+func (e *Engine) environ() []string {
+	if e.Environ != nil {
+		return e.Environ
+	}
+	return os.Environ()
+}
+
+func getenvFrom(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// record turns the options into what a run keeps in its journal.
+func (e *Engine) record() (RecordedOptions, error) {
+	root := e.Root
+	if root == "" {
+		root = "/"
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return RecordedOptions{}, &StateError{Err: fmt.Errorf("root %s: %w", root, err)}
+	}
+	absProg := func(p string) string {
+		if strings.Contains(p, "/") {
+			if a, err := filepath.Abs(p); err == nil {
+				return a
+			}
+		}
+		return p
+	}
+	o := RecordedOptions{
+		Root:        abs,
+		Xe:          absProg(orDefault(e.Xe, "xe")),
+		Ifup:        absProg(orDefault(e.Ifup, "ifup")),
+		Reboot:      absProg(orDefault(e.Reboot, "reboot")),
+		Path:        getenvFrom(e.environ(), "PATH"),
+		XapiTimeout: durOr(e.XapiTimeout, DefaultXapiTimeout).String(),
+		CallTimeout: durOr(e.CallTimeout, DefaultCallTimeout).String(),
+		MaxSteps:    e.MaxSteps,
+	}
+	if o.MaxSteps == 0 {
+		o.MaxSteps = DefaultMaxSteps
+	}
+	return o, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func durOr(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+func (e *Engine) stateDir() (string, error) {
+	dir := orDefault(e.StateDir, DefaultStateDir)
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", &StateError{Err: fmt.Errorf("state dir %s: %w", dir, err)}
+	}
+	return abs, nil
+}
+
+// hostFor builds the host of a run.
+func (e *Engine) hostFor(o RecordedOptions) (builtins.Host, error) {
+	if e.NewHost != nil {
+		return e.NewHost(o)
+	}
+	h, err := builtins.NewOSHost(o.Root)
+	if err != nil {
+		return nil, &StateError{Err: fmt.Errorf("%w; --root must be an existing directory (the host's / or a simulated host made by 'runbook sim init')", err)}
+	}
+	if strings.Contains(o.Xe, "/") {
+		h.PathDirs = []string{filepath.Dir(o.Xe)}
+	}
+	h.FallbackDirs = []string{"/opt/xensource/bin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"}
+	env := append([]string(nil), e.environ()...)
+	env = append(env, "PATH="+o.Path)
+	h.Environ = env
+	return h, nil
+}
+
+// newRunner prepares a runner for a run directory and its options.
+func (e *Engine) newRunner(ctx context.Context, rb *Runbook, pv *ParamValues, o RecordedOptions, stateDir string) (*runner, error) {
+	host, err := e.hostFor(o)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{e: e, rb: rb, opts: o, host: host, stateDir: stateDir, params: pv, ctx: ctx, modules: map[string]*loadedModule{}}
+	callTimeout, _ := time.ParseDuration(o.CallTimeout)
+	r.env = &builtins.Env{
+		Host: host, Xe: o.Xe, Ifup: o.Ifup,
+		Environ:      []string{"RUNBOOK_ROOT=" + o.Root, "RUNBOOK_STATE_DIR=" + stateDir, "PATH=" + o.Path},
+		CallTimeout:  callTimeout,
+		Effects:      r,
+		Ctx:          ctx,
+		PollInterval: e.PollInterval,
+	}
+	r.buildPredeclared()
+	return r, nil
+}
+
+// Check validates a runbook's parameters without touching the host.
+func Check(rb *Runbook, flags []string, file []byte) (*ParamValues, error) {
+	return ResolveParams(rb, flags, file)
+}
+
+// latest reads the current run of the state dir; nil when there is none.
+func (e *Engine) latest(stateDir string) (*Status, *JournalData, error) {
+	id, err := currentRun(stateDir)
+	if err != nil || id == "" {
+		return nil, nil, err
+	}
+	dir := runDirOf(stateDir, id)
+	jd, err := ReadJournal(filepath.Join(dir, journalName))
+	if err != nil {
+		var je *JournalError
+		if errors.As(err, &je) && jd != nil {
+			return statusOf(dir, jd, liveHolder(stateDir), e.Shipped), jd, err
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, nil
+		}
+		return nil, nil, err
+	}
+	return statusOf(dir, jd, liveHolder(stateDir), e.Shipped), jd, nil
+}
+
+// Status returns the current or last run of the state dir, or a Status
+// whose State is StateNone.
+func (e *Engine) Status() (*Status, error) {
+	stateDir, err := e.stateDir()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(stateDir); errors.Is(err, fs.ErrNotExist) {
+		return &Status{State: StateNone}, nil
+	}
+	st, _, err := e.latest(stateDir)
+	if st == nil && err == nil {
+		return &Status{State: StateNone}, nil
+	}
+	return st, err
+}
+
+// Run starts a new run of rb with resolved parameters. It refuses (a
+// *BusyError) while another run holds the state dir or an unfinished run
+// is waiting.
+func (e *Engine) Run(ctx context.Context, rb *Runbook, pv *ParamValues) error {
+	o, err := e.record()
+	if err != nil {
+		return err
+	}
+	stateDir, err := e.stateDir()
+	if err != nil {
+		return err
+	}
+	if err := ensureStateDir(stateDir); err != nil {
+		return err
+	}
+	lk, err := acquireLock(stateDir, "run "+rb.Name, e.now())
+	if err != nil {
+		return err
+	}
+	defer lk.release()
+	if st, _, err := e.latest(stateDir); err != nil {
+		return &StateError{Err: fmt.Errorf("%w\n  a run cannot start until the last one is resumed or aborted", err)}
+	} else if st != nil && st.blocks() {
+		return &BusyError{StateDir: stateDir, Waiting: st}
+	}
+	r, err := e.newRunner(ctx, rb, pv, o, stateDir)
+	if err != nil {
+		return err
+	}
+	id, dir, err := newRunDir(stateDir, rb.Name, e.now())
+	if err != nil {
+		return err
+	}
+	files, err := rb.pin(filepath.Join(dir, pinnedDir))
+	if err != nil {
+		return &StateError{Err: err}
+	}
+	h := &Header{Type: RecRun, V: JournalVersion, ID: id, Runbook: rb.Name, Origin: rb.Origin, Main: rb.Main, Files: files, Params: pv.JSON(), Options: o, Time: e.now().UTC().Format(time.RFC3339Nano)}
+	j, err := CreateJournal(filepath.Join(dir, journalName), h, e.now)
+	if err != nil {
+		return &StateError{Err: err}
+	}
+	defer j.Close()
+	if err := setCurrent(stateDir, id); err != nil {
+		return err
+	}
+	r.j, r.runDir, r.id = j, dir, id
+	r.bootID, _ = r.hostBootID()
+	r.e.Report.Info("%s: run %s", rb.Name, id)
+	return r.execute()
+}
+
+// DryRun runs rb without changing anything: read-only builtins run,
+// mutating ones are printed. Nothing is journaled.
+func (e *Engine) DryRun(ctx context.Context, rb *Runbook, pv *ParamValues) error {
+	o, err := e.record()
+	if err != nil {
+		return err
+	}
+	stateDir, err := e.stateDir()
+	if err != nil {
+		return err
+	}
+	r, err := e.newRunner(ctx, rb, pv, o, stateDir)
+	if err != nil {
+		return err
+	}
+	r.dry = true
+	r.env.DryRun = true
+	r.e.Report.Info("%s: dry run: nothing will be changed", rb.Name)
+	return r.execute()
+}
+
+// Resume continues the unfinished run of the state dir from its journal,
+// with its recorded options and parameters and its pinned runbook.
+func (e *Engine) Resume(ctx context.Context) error {
+	stateDir, err := e.stateDir()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(stateDir); err != nil {
+		return &StateError{Err: fmt.Errorf("nothing to resume: no state dir %s", stateDir)}
+	}
+	lk, err := acquireLock(stateDir, "resume", e.now())
+	if err != nil {
+		return err
+	}
+	defer lk.release()
+	st, jd, err := e.latest(stateDir)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		return &StateError{Err: fmt.Errorf("nothing to resume: no run in %s", stateDir)}
+	}
+	if !st.resumable() {
+		return &StateError{Err: fmt.Errorf("nothing to resume: the last run (%s of %s) %s", st.ID, st.Runbook, st.State)}
+	}
+	rb, err := openPinned(filepath.Join(st.RunDir, pinnedDir), &jd.Header)
+	if err != nil {
+		return err
+	}
+	pv, err := ResolveParams(rb, nil, jd.Header.Params)
+	if err != nil {
+		return &StateError{Err: fmt.Errorf("recorded parameters: %w", err)}
+	}
+	r, err := e.newRunner(ctx, rb, pv, jd.Header.Options, stateDir)
+	if err != nil {
+		return err
+	}
+	j, err := OpenJournal(filepath.Join(st.RunDir, journalName), e.now)
+	if err != nil {
+		return &StateError{Err: err}
+	}
+	defer j.Close()
+	r.j, r.runDir, r.id, r.resume = j, st.RunDir, st.ID, true
+	r.replay = foldSteps(jd.Records)
+	lastBoot := ""
+	for _, rec := range jd.Records {
+		switch rec.Type {
+		case RecSession, RecReboot:
+			lastBoot = rec.BootID
+		case RecBackup:
+			r.backups++
+		}
+	}
+	r.changedAny = st.ChangedHost
+	r.bootID, _ = r.hostBootID()
+	r.needXapi = lastBoot != "" && r.bootID != "" && lastBoot != r.bootID
+	r.e.Report.Info("%s: resuming run %s", rb.Name, st.ID)
+	if n := len(r.replay); n > 0 {
+		last := r.replay[n-1]
+		switch {
+		case last.Failed:
+			r.e.Report.Note("step %d %q failed last time and runs again", last.Seq, last.Name)
+		case !last.Done && last.Kind != kindReboot:
+			r.e.Report.Note("step %d %q was interrupted and runs again from its start", last.Seq, last.Name)
+		}
+	}
+	return r.execute()
+}
+
+// Abort gives up the unfinished run of the state dir. Its journal is
+// kept in the run directory; the boot hook is removed.
+func (e *Engine) Abort() (*Status, error) {
+	stateDir, err := e.stateDir()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(stateDir); err != nil {
+		return nil, &StateError{Err: fmt.Errorf("nothing to abort: no state dir %s", stateDir)}
+	}
+	lk, err := acquireLock(stateDir, "abort", e.now())
+	if err != nil {
+		return nil, err
+	}
+	defer lk.release()
+	id, err := currentRun(stateDir)
+	if err != nil {
+		return nil, err
+	}
+	if id == "" {
+		return nil, &StateError{Err: fmt.Errorf("nothing to abort: no run in %s", stateDir)}
+	}
+	dir := runDirOf(stateDir, id)
+	jpath := filepath.Join(dir, journalName)
+	jd, rerr := ReadJournal(jpath)
+	if jd != nil && rerr == nil {
+		st := statusOf(dir, jd, nil, nil)
+		if st.State == StateSucceeded || st.State == StateAborted || (st.State == StateFailed && !st.ChangedHost) {
+			return nil, &StateError{Err: fmt.Errorf("nothing to abort: the last run (%s of %s) %s", st.ID, st.Runbook, st.State)}
+		}
+	}
+	j, err := OpenJournal(jpath, e.now)
+	if err != nil {
+		return nil, &StateError{Err: err}
+	}
+	err = j.Append(&Record{Type: RecEnd, State: StateAborted}, true)
+	if cerr := j.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, &StateError{Err: err}
+	}
+	if jd != nil {
+		if host, herr := e.hostFor(jd.Header.Options); herr == nil {
+			(&runner{e: e, host: host}).removeHook()
+		}
+	}
+	st, _, err := e.latest(stateDir)
+	return st, err
+}
+
+// execute runs the runbook's main file and turns the outcome into the
+// journal's last word and an error for the command.
+func (r *runner) execute() error {
+	if r.j != nil {
+		if f, err := os.OpenFile(filepath.Join(r.runDir, logName), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
+			defer f.Close()
+			fmt.Fprintf(f, "--- %s %s (pid %d)\n", r.e.now().UTC().Format(time.RFC3339), map[bool]string{true: "resume", false: "run"}[r.resume], os.Getpid())
+			r.e.Report.setLog(f)
+			defer r.e.Report.setLog(nil)
+		}
+	}
+	if !r.resume {
+		r.beginSession()
+	}
+	thread := &starlark.Thread{Name: r.rb.Name, Print: r.print, Load: r.load}
+	thread.SetMaxExecutionSteps(r.opts.MaxSteps)
+	thread.OnMaxSteps = func(th *starlark.Thread) {
+		th.Cancel(fmt.Sprintf("the runbook computed for %d Starlark steps without finishing (an endless loop?); raise the budget with --max-steps if it is legitimate", r.opts.MaxSteps))
+	}
+	r.thread = thread
+	stop := context.AfterFunc(r.ctx, func() {
+		thread.Cancel(interruptReason(r.ctx))
+	})
+	defer stop()
+	r.modules[r.rb.Main] = &loadedModule{loading: true}
+	_, err := r.rb.progs[r.rb.Main].Init(thread, r.predeclared)
+
+	var je *JournalError
+	switch {
+	case r.paused:
+		return nil
+	case r.ctx.Err() != nil:
+		sig := interruptReason(r.ctx)
+		if r.j != nil {
+			r.j.Append(&Record{Type: RecInterrupted, Signal: sig}, true)
+		}
+		return &InterruptedError{Signal: sig, StateDir: r.stateDir}
+	case r.diverged != nil:
+		return r.diverged
+	case errors.As(err, &je):
+		return &StateError{Err: je}
+	case err == nil && r.cursor < len(r.replay):
+		next := r.replay[r.cursor]
+		return &DivergenceError{Runbook: r.rb.Name, Seq: next.Seq, Pos: "end of " + r.rb.Main,
+			Want: fmt.Sprintf("step %q: %s at %s", next.Name, next.Call, next.Pos), Got: "the end of the runbook"}
+	case r.refused != nil:
+		r.refused.Changed = r.changedAny
+		r.end(StateFailed, "refused", strings.Join(r.refused.Problems, "\n"))
+		return r.refused
+	case err != nil:
+		se := &StepError{Runbook: r.rb.Name, Err: err, StateDir: r.stateDir}
+		if r.failed != nil {
+			se.Step, se.Pos = r.failed.name, r.failed.pos
+		}
+		var ee *starlark.EvalError
+		if errors.As(err, &ee) {
+			se.Backtrace = ee.Backtrace()
+		}
+		msg := errText(err)
+		if se.Step != "" {
+			msg = fmt.Sprintf("step %q: %s", se.Step, msg)
+		}
+		r.end(StateFailed, "", msg)
+		if r.dry {
+			se.StateDir = ""
+		}
+		return se
+	}
+	r.end(StateSucceeded, "", "")
+	if r.dry {
+		r.e.Report.Info("%s: dry run done: %d steps would change the host; nothing was changed", r.rb.Name, r.wouldSteps)
+	} else {
+		r.e.Report.Info("%s: succeeded", r.rb.Name)
+	}
+	return nil
+}
+
+// end writes the run's last journal record and removes the boot hook.
+func (r *runner) end(state, status, msg string) {
+	if r.j == nil {
+		return
+	}
+	r.append(&Record{Type: RecEnd, State: state, Status: status, Error: msg, Changed: r.changedAny}, true)
+	r.removeHook()
+}
+
+// SignalCause is the cancellation cause the command gives the context
+// when a signal arrives.
+type SignalCause struct{ Signal string }
+
+func (s *SignalCause) Error() string { return "interrupted by " + s.Signal }
+
+func interruptReason(ctx context.Context) string {
+	var sc *SignalCause
+	if errors.As(context.Cause(ctx), &sc) {
+		return sc.Signal
+	}
+	return "cancellation"
+}

@@ -1,0 +1,485 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/runbook-dev/runbook/builtins"
+	starjson "go.starlark.net/lib/json"
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+)
+
+// Step kinds other than a builtin's name.
+const (
+	kindStep   = "step"
+	kindReboot = "reboot_and_resume"
+)
+
+// engineNames are the predeclared names the engine itself provides.
+var engineNames = []string{"step", "param", "refuse", "reboot_and_resume", "warn", "dry_run", "struct", "json", "net"}
+
+// predeclaredSet is the fixed set of predeclared names, for compiling.
+var predeclaredSet = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range engineNames {
+		m[n] = true
+	}
+	for _, f := range builtins.Funcs() {
+		m[f.Name] = true
+	}
+	return m
+})
+
+func isPredeclared(name string) bool { return predeclaredSet()[name] }
+
+// stepSpec identifies a step: the journal and the runbook must agree on
+// it, position by position, for a resume to replay.
+type stepSpec struct {
+	name, kind, call, pos string
+}
+
+func (s *stepSpec) key() string {
+	h := sha256.New()
+	for _, part := range []string{s.kind, s.name, s.call, s.pos} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// maxCallText bounds the call text kept in the journal; the key hashes
+// the whole call.
+const maxCallText = 300
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+type liveStep struct {
+	seq     int
+	name    string
+	pos     string
+	changed bool
+	would   bool
+}
+
+type loadedModule struct {
+	globals starlark.StringDict
+	err     error
+	loading bool
+}
+
+// runner executes one runbook in one process: a fresh run, a resume, or
+// a dry run. Steps up to the journal's end are replayed (their recorded
+// results returned), the rest run live.
+type runner struct {
+	e        *Engine
+	rb       *Runbook
+	opts     RecordedOptions
+	host     builtins.Host
+	env      *builtins.Env
+	j        *Journal // nil in a dry run
+	runDir   string
+	stateDir string
+	id       string
+	dry      bool
+	resume   bool
+	params   *ParamValues
+	ctx      context.Context
+
+	replay     []*stepState
+	cursor     int
+	cur        *liveStep
+	changedAny bool
+	needXapi   bool
+	session    bool
+	bootID     string
+	backups    int
+	wouldSteps int
+
+	failed   *stepSpec
+	refused  *RefusedError
+	diverged *DivergenceError
+	paused   bool
+
+	thread      *starlark.Thread
+	predeclared starlark.StringDict
+	modules     map[string]*loadedModule
+}
+
+func callerPos(thread *starlark.Thread) string {
+	if thread.CallStackDepth() < 2 {
+		return ""
+	}
+	return thread.CallFrame(1).Pos.String()
+}
+
+func (r *runner) buildPredeclared() {
+	d := starlark.StringDict{
+		"step":              starlark.NewBuiltin("step", r.stepBuiltin),
+		"param":             starlark.NewBuiltin("param", r.paramBuiltin),
+		"refuse":            starlark.NewBuiltin("refuse", r.refuseBuiltin),
+		"reboot_and_resume": starlark.NewBuiltin("reboot_and_resume", r.rebootBuiltin),
+		"warn":              starlark.NewBuiltin("warn", r.warnBuiltin),
+		"dry_run":           starlark.Bool(r.dry),
+		"struct":            starlark.NewBuiltin("struct", starlarkstruct.Make),
+		"json":              starjson.Module,
+		"net":               builtins.NetModule(),
+	}
+	for _, f := range builtins.Funcs() {
+		d[f.Name] = r.hostBuiltin(f)
+	}
+	r.predeclared = d
+}
+
+// hostBuiltin wraps a host builtin: inside a step it is part of that
+// (live) step; outside, it is a step of its own.
+func (r *runner) hostBuiltin(f builtins.Func) *starlark.Builtin {
+	return starlark.NewBuiltin(f.Name, func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if r.cur != nil {
+			return f.Call(r.env, thread, args, kwargs)
+		}
+		spec := stepSpec{name: builtins.ShortName(f.Name, args), kind: f.Name, call: f.Render(args, kwargs), pos: callerPos(thread)}
+		return r.runStep(spec, func() (starlark.Value, error) {
+			return f.Call(r.env, thread, args, kwargs)
+		})
+	})
+}
+
+// stepBuiltin implements step(name, fn, *args, **kwargs).
+func (r *runner) stepBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(args) < 2 {
+		return nil, fmt.Errorf("step: got %d positional arguments, want step(name, fn, *args, **kwargs)", len(args))
+	}
+	name, ok := starlark.AsString(args[0])
+	if !ok {
+		return nil, fmt.Errorf("step: name: got %s, want str", args[0].Type())
+	}
+	if strings.TrimSpace(name) == "" || strings.ContainsAny(name, "\n\r") || len(name) > 200 {
+		return nil, fmt.Errorf("step: name %q: want a short, one-line, non-empty name", clip(name, 60))
+	}
+	fn, ok := args[1].(starlark.Callable)
+	if !ok {
+		return nil, fmt.Errorf("step %q: fn: got %s, want a function", name, args[1].Type())
+	}
+	rest := args[2:]
+	spec := stepSpec{name: name, kind: kindStep, call: builtins.DescribeCall(fn.Name(), rest, kwargs), pos: callerPos(thread)}
+	return r.runStep(spec, func() (starlark.Value, error) {
+		return starlark.Call(thread, fn, rest, kwargs)
+	})
+}
+
+// claim takes the next step position and checks it against the journal.
+// It returns the journal's record of the step, or nil past its end.
+func (r *runner) claim(spec *stepSpec) (int, *stepState, error) {
+	if r.cur != nil {
+		return 0, nil, fmt.Errorf("step %q cannot run inside step %q (%s): steps do not nest; call it after the outer step, or make it a plain function", spec.name, r.cur.name, r.cur.pos)
+	}
+	r.cursor++
+	seq := r.cursor
+	if seq > len(r.replay) {
+		return seq, nil, nil
+	}
+	rec := r.replay[seq-1]
+	if rec.Key != spec.key() {
+		r.diverged = &DivergenceError{
+			Runbook: r.rb.Name, Seq: seq, Pos: spec.pos,
+			Want: fmt.Sprintf("step %q: %s at %s", rec.Name, rec.Call, rec.Pos),
+			Got:  fmt.Sprintf("step %q: %s at %s", spec.name, clip(spec.call, maxCallText), spec.pos),
+		}
+		return seq, nil, r.diverged
+	}
+	return seq, rec, nil
+}
+
+// runStep runs one step: replayed if the journal completed it, otherwise
+// live, journaled before (durably) and after.
+func (r *runner) runStep(spec stepSpec, body func() (starlark.Value, error)) (starlark.Value, error) {
+	seq, rec, err := r.claim(&spec)
+	if err != nil {
+		return nil, err
+	}
+	attempt := 1
+	if rec != nil {
+		if rec.Done {
+			v, err := DecodeValue(rec.Result)
+			if err != nil {
+				return nil, &JournalError{Path: filepath.Join(r.runDir, journalName), Err: fmt.Errorf("step %d %q: recorded result: %v", seq, spec.name, err)}
+			}
+			return v, nil
+		}
+		attempt = rec.Attempts + 1
+	}
+	if err := r.beforeLive(); err != nil {
+		return nil, err
+	}
+	if err := r.append(&Record{Type: RecStarted, Seq: seq, Name: spec.name, Kind: spec.kind, Call: clip(spec.call, maxCallText), Key: spec.key(), Pos: spec.pos, Attempt: attempt}, true); err != nil {
+		return nil, err
+	}
+	ls := &liveStep{seq: seq, name: spec.name, pos: spec.pos}
+	r.cur = ls
+	t0 := time.Now()
+	v, err := body()
+	r.cur = nil
+	if ls.changed {
+		r.changedAny = true
+	}
+	if err == nil {
+		var res []byte
+		res, err = AppendValue(nil, v)
+		if err != nil {
+			err = fmt.Errorf("step %q returned a value the journal cannot keep: %v", spec.name, err)
+		} else {
+			status := StepOK
+			if ls.changed {
+				status = StepChanged
+			}
+			if err := r.append(&Record{Type: RecCompleted, Seq: seq, Status: status, Changed: ls.changed, Result: res}, false); err != nil {
+				return nil, err
+			}
+			if ls.would {
+				status = "would"
+				r.wouldSteps++
+			}
+			r.e.Report.Step(status, spec.name, time.Since(t0))
+			return v, nil
+		}
+	}
+	if r.stopping(err) {
+		return nil, err
+	}
+	r.failed = &spec
+	r.append(&Record{Type: RecFailed, Seq: seq, Changed: ls.changed, Error: errText(err)}, true)
+	r.e.Report.Step(StepFailed, spec.name, time.Since(t0))
+	return nil, err
+}
+
+// stopping reports errors that end the process without failing the step:
+// a signal, a reboot, a divergence, a refusal, an unusable journal.
+func (r *runner) stopping(err error) bool {
+	var je *JournalError
+	return r.ctx.Err() != nil || r.paused || r.diverged != nil || r.refused != nil ||
+		errors.Is(err, errPaused) || errors.As(err, &je)
+}
+
+func errText(err error) string {
+	var ee *starlark.EvalError
+	if errors.As(err, &ee) {
+		return ee.Msg
+	}
+	return err.Error()
+}
+
+// beforeLive runs before the first live action of this process: it opens
+// the session in the journal and, after a reboot, waits for xapi.
+func (r *runner) beforeLive() error {
+	r.beginSession()
+	if r.needXapi {
+		r.needXapi = false
+		return r.waitXapi()
+	}
+	return nil
+}
+
+func (r *runner) beginSession() {
+	if r.session || r.j == nil {
+		return
+	}
+	r.session = true
+	mode := "run"
+	if r.resume {
+		mode = "resume"
+		done := 0
+		for _, s := range r.replay {
+			if s.Done {
+				done++
+			}
+		}
+		if r.cursor <= len(r.replay) && done > 0 {
+			r.e.Report.Note("(%d steps done before were replayed from the journal)", done)
+		}
+	}
+	r.j.Append(&Record{Type: RecSession, PID: os.Getpid(), BootID: r.bootID, Mode: mode}, false)
+}
+
+// append writes a journal record (nothing in a dry run).
+func (r *runner) append(rec *Record, sync bool) error {
+	if r.j == nil {
+		return nil
+	}
+	r.beginSession()
+	if err := r.j.Append(rec, sync); err != nil {
+		return &JournalError{Path: r.j.path, Err: err}
+	}
+	return nil
+}
+
+// replaying reports whether execution is still before the journal's end.
+func (r *runner) replaying() bool { return r.cursor < len(r.replay) }
+
+func (r *runner) print(_ *starlark.Thread, msg string) {
+	if r.replaying() {
+		return
+	}
+	r.e.Report.Print(msg)
+	seq := 0
+	if r.cur != nil {
+		seq = r.cur.seq
+	}
+	r.append(&Record{Type: RecPrint, Seq: seq, Msg: msg}, false)
+}
+
+func (r *runner) warnBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var msg string
+	if err := starlark.UnpackPositionalArgs("warn", args, kwargs, 1, &msg); err != nil {
+		return nil, err
+	}
+	if r.replaying() {
+		return starlark.None, nil
+	}
+	r.e.Report.Warn(msg)
+	seq := 0
+	if r.cur != nil {
+		seq = r.cur.seq
+	}
+	r.append(&Record{Type: RecPrint, Seq: seq, Kind: "warning", Msg: msg}, false)
+	return starlark.None, nil
+}
+
+// paramBuiltin returns the value of a parameter declared at the top
+// level of the main file (all were resolved before the run began).
+func (r *runner) paramBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	d, err := unpackParam("param", args, kwargs)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := r.params.Values[d.Name]
+	if !ok || thread.CallStackDepth() != 2 || thread.CallFrame(1).Pos.Filename() != r.rb.Main {
+		return nil, fmt.Errorf("param %s: declare parameters at the top level of %s, with constant arguments", d.Name, r.rb.Main)
+	}
+	return v, nil
+}
+
+// refuseBuiltin implements refuse(problems): stop before changing the
+// host because the inputs do not fit it, reporting every problem.
+func (r *runner) refuseBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(kwargs) > 0 {
+		return nil, fmt.Errorf("refuse: unexpected keyword argument %s", kwargs[0][0])
+	}
+	var problems []string
+	var add func(v starlark.Value) error
+	add = func(v starlark.Value) error {
+		switch v := v.(type) {
+		case starlark.String:
+			problems = append(problems, string(v))
+		case *starlark.List, starlark.Tuple:
+			it := starlark.Iterate(v)
+			defer it.Done()
+			var x starlark.Value
+			for it.Next(&x) {
+				if err := add(x); err != nil {
+					return err
+				}
+			}
+		default:
+			return fmt.Errorf("refuse: got %s, want str or list of str", v.Type())
+		}
+		return nil
+	}
+	for _, a := range args {
+		if err := add(a); err != nil {
+			return nil, err
+		}
+	}
+	if len(problems) == 0 {
+		return nil, errors.New("refuse: no problem given; call refuse(problems) only when problems is not empty")
+	}
+	changed := r.changedAny || (r.cur != nil && r.cur.changed)
+	r.refused = &RefusedError{Runbook: r.rb.Name, Problems: problems, Changed: changed}
+	return nil, r.refused
+}
+
+// load implements load(): files resolve relative to the loading file,
+// inside the runbook's directory (or its pinned copy); each runs once.
+func (r *runner) load(thread *starlark.Thread, module string) (starlark.StringDict, error) {
+	from := r.rb.Main
+	if thread.CallStackDepth() > 0 {
+		from = thread.CallFrame(0).Pos.Filename()
+	}
+	target, err := resolveLoad(from, module)
+	if err != nil {
+		return nil, err
+	}
+	if m := r.modules[target]; m != nil {
+		if m.loading {
+			return nil, fmt.Errorf("load %q: cycle: %s loads itself through other files", module, target)
+		}
+		return m.globals, m.err
+	}
+	prog := r.rb.progs[target]
+	if prog == nil {
+		return nil, fmt.Errorf("load %q: no file %s next to the runbook", module, target)
+	}
+	m := &loadedModule{loading: true}
+	r.modules[target] = m
+	g, err := prog.Init(thread, r.predeclared)
+	g.Freeze()
+	m.globals, m.err, m.loading = g, err, false
+	return g, err
+}
+
+// Effects: what the builtins report to the engine.
+
+func (r *runner) Changed() {
+	if r.cur != nil {
+		r.cur.changed = true
+	}
+	r.changedAny = true
+}
+
+func (r *runner) WouldRun(what string) {
+	if r.cur != nil {
+		r.cur.would = true
+	}
+	r.e.Report.WouldRun(what)
+}
+
+// Backup keeps a file's previous content in the run directory before it
+// is replaced, durably, and journals where it is.
+func (r *runner) Backup(name string, old []byte, mode fs.FileMode, existed bool) error {
+	if r.j == nil {
+		return nil
+	}
+	r.backups++
+	rel := ""
+	if existed {
+		rel = filepath.Join(backupsDir, fmt.Sprintf("%04d%s", r.backups, strings.ReplaceAll(name, "/", "_")))
+		dir := filepath.Join(r.runDir, backupsDir)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("back up %s: %w", name, err)
+		}
+		if err := writeFileSync(filepath.Join(r.runDir, rel), old, 0o600); err != nil {
+			return fmt.Errorf("back up %s: %w", name, err)
+		}
+	}
+	seq := 0
+	if r.cur != nil {
+		seq = r.cur.seq
+	}
+	return r.append(&Record{Type: RecBackup, Seq: seq, Path: name, File: rel, Existed: existed}, true)
+}
+
+var _ builtins.Effects = (*runner)(nil)

@@ -1,0 +1,136 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fatih/color"
+)
+
+// Reporter prints what a run does: one line per step as it completes,
+// the runbook's print() and warn() output, and notices. It is built in
+// main with the writers and the colour decision; colour is never used on
+// the log file.
+type Reporter struct {
+	mu    sync.Mutex
+	out   io.Writer
+	err   io.Writer
+	log   io.Writer
+	color bool
+
+	status map[string]*color.Color
+	warn   *color.Color
+	dim    *color.Color
+	bold   *color.Color
+}
+
+// NewReporter returns a reporter writing to out (progress) and errw
+// (warnings and errors), with or without colour.
+func NewReporter(out, errw io.Writer, useColor bool) *Reporter {
+	mk := func(attrs ...color.Attribute) *color.Color {
+		c := color.New(attrs...)
+		if useColor {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c
+	}
+	return &Reporter{
+		out:   out,
+		err:   errw,
+		color: useColor,
+		status: map[string]*color.Color{
+			StepOK:       mk(color.FgGreen),
+			StepChanged:  mk(color.FgYellow, color.Bold),
+			StepFailed:   mk(color.FgRed, color.Bold),
+			StepRebooted: mk(color.FgCyan, color.Bold),
+			"would":      mk(color.FgMagenta),
+			"done":       mk(color.Faint),
+		},
+		warn: mk(color.FgYellow),
+		dim:  mk(color.Faint),
+		bold: mk(color.Bold),
+	}
+}
+
+// Out is the progress writer.
+func (r *Reporter) Out() io.Writer { return r.out }
+
+// Err is the error writer.
+func (r *Reporter) Err() io.Writer { return r.err }
+
+// setLog also copies everything (without colour) to w; nil stops it.
+func (r *Reporter) setLog(w io.Writer) {
+	r.mu.Lock()
+	r.log = w
+	r.mu.Unlock()
+}
+
+func (r *Reporter) emit(w io.Writer, colored, plain string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	io.WriteString(w, colored)
+	if r.log != nil {
+		io.WriteString(r.log, plain)
+	}
+}
+
+// Step reports a step that ended with the given status.
+func (r *Reporter) Step(status, name string, d time.Duration) {
+	label := fmt.Sprintf("%-9s", status)
+	c := r.status[status]
+	colored := label
+	if c != nil {
+		colored = c.Sprint(label)
+	}
+	dur := ""
+	if d >= 100*time.Millisecond {
+		dur = "  " + r.dim.Sprint(d.Round(100*time.Millisecond).String())
+	}
+	plainDur := ""
+	if dur != "" {
+		plainDur = "  " + d.Round(100*time.Millisecond).String()
+	}
+	r.emit(r.out, "  "+colored+name+dur+"\n", "  "+label+name+plainDur+"\n")
+}
+
+// Print reports a line of the runbook's print().
+func (r *Reporter) Print(msg string) {
+	r.emit(r.out, msg+"\n", msg+"\n")
+}
+
+// Warn reports a warning of the runbook or the engine.
+func (r *Reporter) Warn(msg string) {
+	msg = strings.ReplaceAll(msg, "\n", "\n  ")
+	r.emit(r.err, r.warn.Sprint("warning: ")+msg+"\n", "warning: "+msg+"\n")
+}
+
+// Info reports what the engine is doing (resuming, waiting, rebooting).
+func (r *Reporter) Info(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	r.emit(r.out, r.bold.Sprint(msg)+"\n", msg+"\n")
+}
+
+// Note reports a detail line, dimmed.
+func (r *Reporter) Note(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	r.emit(r.out, r.dim.Sprint(msg)+"\n", msg+"\n")
+}
+
+// WouldRun reports, in a dry run, what a mutating call would do.
+func (r *Reporter) WouldRun(what string) {
+	label := fmt.Sprintf("%-9s", "would")
+	lines := strings.Split(strings.TrimRight(what, "\n"), "\n")
+	plain := "  " + label + strings.Join(lines, "\n           ") + "\n"
+	colored := "  " + r.status["would"].Sprint(label) + strings.Join(lines, "\n           ") + "\n"
+	r.emit(r.out, colored, plain)
+}
+
+// Failure writes the text of a failed run to the error writer and log.
+func (r *Reporter) Failure(text string) {
+	r.emit(r.err, text+"\n", text+"\n")
+}

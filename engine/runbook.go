@@ -1,0 +1,344 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+)
+
+// fileOptions is the Starlark dialect of runbooks: scripts, so top-level
+// if/for/while and re-assignment are allowed; recursion is not.
+var fileOptions = &syntax.FileOptions{
+	Set:             true,
+	While:           true,
+	TopLevelControl: true,
+	GlobalReassign:  true,
+}
+
+// ShippedOrigin is the Origin of a runbook embedded in the binary.
+const ShippedOrigin = "shipped"
+
+// Runbook is a parsed runbook: its main file, every file it loads, its
+// parameters and its description.
+type Runbook struct {
+	// Name is the runbook's name: the main file's base name without .star.
+	Name string
+	// Origin is ShippedOrigin or the absolute path of the main file.
+	Origin string
+	// Main is the main file's name inside Files ("nfs-bond.star").
+	Main string
+	// Doc is the module docstring; its first line is the description.
+	Doc string
+	// Params are the declared parameters, in declaration order.
+	Params []ParamDecl
+	// Files holds the source of the main file and of every file it
+	// loads, directly or not, by slash-separated name relative to the
+	// main file's directory.
+	Files map[string][]byte
+
+	progs map[string]*starlark.Program
+}
+
+// Description returns the first line of the docstring.
+func (rb *Runbook) Description() string {
+	first, _, _ := strings.Cut(strings.TrimSpace(rb.Doc), "\n")
+	return strings.TrimSpace(first)
+}
+
+// Param returns the declaration of the named parameter, or nil.
+func (rb *Runbook) Param(name string) *ParamDecl {
+	for i := range rb.Params {
+		if rb.Params[i].Name == name {
+			return &rb.Params[i]
+		}
+	}
+	return nil
+}
+
+// LoadError reports a runbook that cannot be read or compiled. Nothing
+// was run.
+type LoadError struct {
+	Runbook string
+	Err     error
+}
+
+func (e *LoadError) Error() string { return e.Err.Error() }
+func (e *LoadError) Unwrap() error { return e.Err }
+
+// IsPath reports whether a RUNBOOK argument names a file rather than a
+// shipped runbook.
+func IsPath(arg string) bool {
+	return strings.ContainsRune(arg, '/') || strings.HasSuffix(arg, ".star")
+}
+
+// ShippedNames lists the runbooks at the top of a shipped file system.
+func ShippedNames(shipped fs.FS) []string {
+	matches, _ := fs.Glob(shipped, "*.star")
+	names := make([]string, 0, len(matches))
+	for _, m := range matches {
+		names = append(names, strings.TrimSuffix(m, ".star"))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Open finds a runbook by shipped name or path and parses it with every
+// file it loads.
+func Open(arg string, shipped fs.FS) (*Runbook, error) {
+	if IsPath(arg) {
+		abs, err := filepath.Abs(arg)
+		if err != nil {
+			return nil, &LoadError{Runbook: arg, Err: err}
+		}
+		dir, base := filepath.Split(abs)
+		name := strings.TrimSuffix(base, ".star")
+		if _, err := os.Stat(abs); err != nil {
+			return nil, &LoadError{Runbook: name, Err: fmt.Errorf("runbook %s: %w", arg, errors.Unwrap(err))}
+		}
+		return parseRunbook(os.DirFS(dir), base, name, abs)
+	}
+	main := arg + ".star"
+	if _, err := fs.Stat(shipped, main); err != nil {
+		return nil, &LoadError{Runbook: arg, Err: fmt.Errorf("unknown runbook %q: want one of %s, or a path to a .star file", arg, strings.Join(ShippedNames(shipped), ", "))}
+	}
+	return parseRunbook(shipped, main, arg, ShippedOrigin)
+}
+
+// parseRunbook reads main and, following load statements, every file it
+// needs from fsys; compiles each; and reads the docstring and parameter
+// declarations of main.
+func parseRunbook(fsys fs.FS, main, name, origin string) (*Runbook, error) {
+	rb := &Runbook{Name: name, Origin: origin, Main: main, Files: map[string][]byte{}, progs: map[string]*starlark.Program{}}
+	fail := func(err error) (*Runbook, error) { return nil, &LoadError{Runbook: name, Err: err} }
+	todo := []string{main}
+	var mainFile *syntax.File
+	for len(todo) > 0 {
+		file := todo[0]
+		todo = todo[1:]
+		if _, done := rb.Files[file]; done {
+			continue
+		}
+		src, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			return fail(fmt.Errorf("read %s: %w", file, errors.Unwrap(err)))
+		}
+		f, prog, err := starlark.SourceProgramOptions(fileOptions, file, src, isPredeclared)
+		if err != nil {
+			return fail(compileError(err))
+		}
+		rb.Files[file] = src
+		rb.progs[file] = prog
+		if file == main {
+			mainFile = f
+		}
+		for _, stmt := range f.Stmts {
+			load, ok := stmt.(*syntax.LoadStmt)
+			if !ok {
+				continue
+			}
+			target, err := resolveLoad(file, load.ModuleName())
+			if err != nil {
+				return fail(fmt.Errorf("%s: %w", load.Module.TokenPos, err))
+			}
+			if _, err := fs.Stat(fsys, target); err != nil {
+				return fail(fmt.Errorf("%s: load %q: no file %s next to the runbook", load.Module.TokenPos, load.ModuleName(), target))
+			}
+			todo = append(todo, target)
+		}
+	}
+	rb.Doc = docstring(mainFile)
+	decls, err := scanParams(mainFile)
+	if err != nil {
+		return fail(err)
+	}
+	rb.Params = decls
+	return rb, nil
+}
+
+// compileError flattens a resolver error list so that each problem
+// starts with its position.
+func compileError(err error) error {
+	return err
+}
+
+// resolveLoad turns a load() module string into a file name relative to
+// the runbook's directory: relative to the loading file, never outside.
+func resolveLoad(from, module string) (string, error) {
+	if module == "" || strings.HasPrefix(module, "/") || strings.HasPrefix(module, "@") {
+		return "", fmt.Errorf("load %q: want a path relative to the runbook, such as \"lib/xen.star\"", module)
+	}
+	target := path.Join(path.Dir(from), module)
+	if !fs.ValidPath(target) {
+		return "", fmt.Errorf("load %q: the path leaves the runbook's directory; copy the file next to the runbook", module)
+	}
+	if !strings.HasSuffix(target, ".star") {
+		return "", fmt.Errorf("load %q: want a .star file", module)
+	}
+	return target, nil
+}
+
+func docstring(f *syntax.File) string {
+	if f == nil || len(f.Stmts) == 0 {
+		return ""
+	}
+	if e, ok := f.Stmts[0].(*syntax.ExprStmt); ok {
+		if lit, ok := e.X.(*syntax.Literal); ok && lit.Token == syntax.STRING {
+			if s, ok := lit.Value.(string); ok {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// scanParams finds the param(...) calls of the main file's top level
+// (outside functions) and evaluates their constant arguments, so that
+// parameters are known, checked and documented before anything runs.
+func scanParams(f *syntax.File) ([]ParamDecl, error) {
+	var decls []ParamDecl
+	var err error
+	seen := map[string]bool{}
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if err != nil {
+			return false
+		}
+		switch n := n.(type) {
+		case *syntax.DefStmt, *syntax.LambdaExpr:
+			return false
+		case *syntax.CallExpr:
+			id, ok := n.Fn.(*syntax.Ident)
+			if !ok || id.Name != "param" {
+				return true
+			}
+			var args starlark.Tuple
+			var kwargs []starlark.Tuple
+			thread := &starlark.Thread{Name: "params"}
+			for _, a := range n.Args {
+				expr := a
+				var key string
+				if bin, ok := a.(*syntax.BinaryExpr); ok && bin.Op == syntax.EQ {
+					key = bin.X.(*syntax.Ident).Name
+					expr = bin.Y
+				}
+				v, e := starlark.EvalExprOptions(fileOptions, thread, expr, nil)
+				if e != nil {
+					start, _ := expr.Span()
+					msg := strings.TrimPrefix(e.Error(), start.String()+": ")
+					err = fmt.Errorf("%s: param: arguments must be constants: %s", start, msg)
+					return false
+				}
+				if key == "" {
+					args = append(args, v)
+				} else {
+					kwargs = append(kwargs, starlark.Tuple{starlark.String(key), v})
+				}
+			}
+			start, _ := n.Span()
+			d, e := unpackParam("param", args, kwargs)
+			if e != nil {
+				err = fmt.Errorf("%s: %v", start, e)
+				return false
+			}
+			if seen[d.Name] {
+				err = fmt.Errorf("%s: param %s: declared twice", start, d.Name)
+				return false
+			}
+			seen[d.Name] = true
+			d.Pos = start
+			decls = append(decls, *d)
+		}
+		return true
+	})
+	return decls, err
+}
+
+// pin writes every file of the runbook under dir (the run's pinned
+// copy) and returns their names and hashes.
+func (rb *Runbook) pin(dir string) ([]PinnedFile, error) {
+	names := make([]string, 0, len(rb.Files))
+	for n := range rb.Files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	files := make([]PinnedFile, 0, len(names))
+	for _, n := range names {
+		p := filepath.Join(dir, filepath.FromSlash(n))
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return nil, fmt.Errorf("pin runbook: %w", err)
+		}
+		if err := writeFileSync(p, rb.Files[n], 0o600); err != nil {
+			return nil, fmt.Errorf("pin runbook: %w", err)
+		}
+		files = append(files, PinnedFile{Name: n, SHA256: hashHex(rb.Files[n])})
+	}
+	return files, nil
+}
+
+func hashHex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// openPinned parses the pinned copy of a run's runbook and checks it
+// against the hashes in the journal header.
+func openPinned(dir string, h *Header) (*Runbook, error) {
+	fsys := os.DirFS(dir)
+	for _, pf := range h.Files {
+		b, err := fs.ReadFile(fsys, pf.Name)
+		if err != nil {
+			return nil, &LoadError{Runbook: h.Runbook, Err: fmt.Errorf("pinned copy of the runbook: %w", err)}
+		}
+		if hashHex(b) != pf.SHA256 {
+			return nil, &LoadError{Runbook: h.Runbook, Err: fmt.Errorf("pinned copy of the runbook: %s was modified after the run started (sha256 %s, journal says %s); give the run up with 'runbook abort'", pf.Name, hashHex(b)[:12], pf.SHA256[:12])}
+		}
+	}
+	return parseRunbook(fsys, h.Main, h.Runbook, h.Origin)
+}
+
+// sourceChanged reports whether the runbook at its origin (the file on
+// disk, or the runbooks shipped in this binary) differs from the pinned
+// copy, and how.
+func sourceChanged(h *Header, shipped fs.FS) (bool, string) {
+	var fsys fs.FS
+	if h.Origin == ShippedOrigin {
+		fsys = shipped
+	} else {
+		fsys = os.DirFS(filepath.Dir(h.Origin))
+	}
+	for _, pf := range h.Files {
+		b, err := fs.ReadFile(fsys, pf.Name)
+		if err != nil {
+			return true, fmt.Sprintf("%s is gone", pf.Name)
+		}
+		if hashHex(b) != pf.SHA256 {
+			return true, fmt.Sprintf("%s was edited after the run started; the run keeps using its pinned copy", pf.Name)
+		}
+	}
+	return false, ""
+}
+
+// writeFileSync writes a new file and fsyncs it.
+func writeFileSync(p string, data []byte, perm fs.FileMode) error {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
