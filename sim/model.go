@@ -1,0 +1,359 @@
+package sim
+
+// The model is everything the simulated pool remembers. It is stored as
+// JSON in ROOT/var/lib/xsim/state.json and rewritten after every program
+// run. Slices keep database order, so the order in which xe prints records
+// is stable from one run to the next.
+
+// kv is one entry of an xapi map field. Maps are kept as ordered slices so
+// that rendering and the state file are deterministic.
+type kv struct {
+	K string `json:"k"`
+	V string `json:"v"`
+}
+
+// model is the simulated pool plus the kernel state of the local host.
+// Snapshot prints it; nothing in it depends on the wall clock.
+type model struct {
+	Seed      int64  `json:"seed"`
+	Release   string `json:"release"`
+	XapiDelay int    `json:"xapi_delay"`
+	// NextID counts the identifiers (UUIDs, MACs) drawn so far.
+	NextID    uint64 `json:"next_id"`
+	BootCount int    `json:"boot_count"`
+	BootID    string `json:"boot_id"`
+
+	Pool     poolRec    `json:"pool"`
+	Hosts    []*hostRec `json:"hosts,omitempty"`
+	Networks []*netRec  `json:"networks,omitempty"`
+	PIFs     []*pifRec  `json:"pifs,omitempty"`
+	Bonds    []*bondRec `json:"bonds,omitempty"`
+	VMs      []*vmRec   `json:"vms,omitempty"`
+
+	// Kernel is the running kernel of the local host (the pool master).
+	Kernel kernel `json:"kernel"`
+}
+
+type poolRec struct {
+	UUID            string    `json:"uuid"`
+	NameLabel       string    `json:"name_label"`
+	NameDescription string    `json:"name_description"`
+	Master          string    `json:"master"`
+	OtherConfig     []kv      `json:"other_config,omitempty"`
+	Tags            []string  `json:"tags,omitempty"`
+	Extra           []kv      `json:"extra,omitempty"`
+	ExtraMaps       extraMaps `json:"extra_maps,omitempty"`
+}
+
+// extraMaps holds the writable map fields the model does not act on, by
+// field name.
+type extraMaps map[string][]kv
+
+type hostRec struct {
+	UUID            string `json:"uuid"`
+	NameLabel       string `json:"name_label"`
+	NameDescription string `json:"name_description"`
+	Hostname        string `json:"hostname"`
+	Address         string `json:"address"`
+	Enabled         bool   `json:"enabled"`
+	// SoftwareVersion holds network_backend, the backend xcp-networkd
+	// started with; it changes only at a reboot.
+	SoftwareVersion []kv      `json:"software_version,omitempty"`
+	OtherConfig     []kv      `json:"other_config,omitempty"`
+	Tags            []string  `json:"tags,omitempty"`
+	Extra           []kv      `json:"extra,omitempty"`
+	ExtraMaps       extraMaps `json:"extra_maps,omitempty"`
+	NICs            []*nic    `json:"nics,omitempty"`
+}
+
+// nic is a physical network card of a host.
+type nic struct {
+	Device  string `json:"device"`
+	MAC     string `json:"mac"` // permanent address
+	Carrier bool   `json:"carrier"`
+	Speed   int    `json:"speed"`
+	Duplex  string `json:"duplex"`
+	PCI     string `json:"pci"`
+}
+
+type netRec struct {
+	UUID            string   `json:"uuid"`
+	NameLabel       string   `json:"name_label"`
+	NameDescription string   `json:"name_description"`
+	Bridge          string   `json:"bridge"`
+	MTU             int      `json:"mtu"`
+	Managed         bool     `json:"managed"`
+	OtherConfig     []kv     `json:"other_config,omitempty"`
+	Tags            []string `json:"tags,omitempty"`
+	Purpose         []string `json:"purpose,omitempty"`
+	Extra           []kv     `json:"extra,omitempty"`
+}
+
+type pifRec struct {
+	UUID           string   `json:"uuid"`
+	Device         string   `json:"device"`
+	MAC            string   `json:"mac"`
+	Physical       bool     `json:"physical"`
+	Managed        bool     `json:"managed"`
+	Attached       bool     `json:"currently_attached"`
+	MTU            int      `json:"mtu"`
+	VLAN           int      `json:"vlan"`
+	Network        string   `json:"network"`
+	Host           string   `json:"host"`
+	BondSlaveOf    string   `json:"bond_slave_of"`
+	Management     bool     `json:"management"`
+	IPMode         string   `json:"ip_configuration_mode"`
+	IP             string   `json:"ip"`
+	Netmask        string   `json:"netmask"`
+	Gateway        string   `json:"gateway"`
+	DNS            string   `json:"dns"`
+	IPv6Mode       string   `json:"ipv6_configuration_mode"`
+	IPv6           []string `json:"ipv6,omitempty"`
+	IPv6Gateway    string   `json:"ipv6_gateway"`
+	PrimaryAddress string   `json:"primary_address_type"`
+	Properties     []kv     `json:"properties,omitempty"`
+	Capabilities   []string `json:"capabilities,omitempty"`
+	DisallowUnplug bool     `json:"disallow_unplug"`
+	OtherConfig    []kv     `json:"other_config,omitempty"`
+	IGMPSnooping   string   `json:"igmp_snooping_status"`
+}
+
+type bondRec struct {
+	UUID          string `json:"uuid"`
+	Master        string `json:"master"`
+	PrimarySlave  string `json:"primary_slave"`
+	Mode          string `json:"mode"`
+	Properties    []kv   `json:"properties,omitempty"`
+	AutoUpdateMAC bool   `json:"auto_update_mac"`
+}
+
+type vmRec struct {
+	UUID            string `json:"uuid"`
+	NameLabel       string `json:"name_label"`
+	NameDescription string `json:"name_description"`
+	IsControlDomain bool   `json:"is_control_domain"`
+	PowerState      string `json:"power_state"` // "running" or "halted"
+	ResidentOn      string `json:"resident_on"`
+	Affinity        string `json:"affinity"`
+	DomID           int    `json:"domid"`
+	VCPUs           int    `json:"vcpus"`
+	Memory          int64  `json:"memory"`
+	OtherConfig     []kv   `json:"other_config,omitempty"`
+	Extra           []kv   `json:"extra,omitempty"`
+}
+
+// kernel is what the running kernel of the local host knows: the live
+// MAC of each NIC, the bonding driver's bonds, addresses and the default
+// route. A reboot resets it.
+type kernel struct {
+	Links        []*klink `json:"links,omitempty"`
+	Bonds        []*kbond `json:"bonds,omitempty"`
+	Addrs        []kaddr  `json:"addrs,omitempty"`
+	DefaultRoute kroute   `json:"default_route"`
+}
+
+type klink struct {
+	Device string `json:"device"`
+	MAC    string `json:"mac"` // live address
+	Up     bool   `json:"up"`
+}
+
+type kbond struct {
+	Name      string    `json:"name"`
+	Mode      int       `json:"mode"` // 0-7, see modeNames
+	MIIMon    int       `json:"miimon"`
+	UpDelay   int       `json:"updelay"`
+	DownDelay int       `json:"downdelay"`
+	LACPRate  string    `json:"lacp_rate"`
+	XmitHash  string    `json:"xmit_hash_policy"`
+	MAC       string    `json:"mac"`
+	Up        bool      `json:"up"`
+	Active    string    `json:"active_slave"`
+	Slaves    []*kslave `json:"slaves,omitempty"`
+}
+
+type kslave struct {
+	Device  string `json:"device"`
+	PermMAC string `json:"permanent_mac"`
+	// Up is the MII status the bond last saw.
+	Up           bool `json:"up"`
+	LinkFailures int  `json:"link_failures"`
+}
+
+type kaddr struct {
+	Device  string `json:"device"`
+	Address string `json:"address"`
+	Netmask string `json:"netmask"`
+}
+
+type kroute struct {
+	Gateway string `json:"gateway"`
+	Device  string `json:"device"`
+}
+
+// book is bookkeeping that Snapshot leaves out: it records how the host
+// was driven, not what state it is in.
+type book struct {
+	Calls int `json:"calls"`
+	// XapiDown counts the xe calls that still fail after a reboot.
+	XapiDown int     `json:"xapi_down"`
+	Faults   []fault `json:"faults,omitempty"`
+}
+
+// fault is armed by `sim fault` and fires once, at program call Call.
+type fault struct {
+	Call   int    `json:"call"`
+	Kind   string `json:"kind"` // "fail", "kill-before" or "kill-after"
+	Stderr string `json:"stderr,omitempty"`
+	Code   int    `json:"code,omitempty"`
+}
+
+// state is the content of state.json.
+type state struct {
+	Model model `json:"model"`
+	Book  book  `json:"bookkeeping"`
+}
+
+// Lookups. The model is small, so linear scans keep it simple.
+
+func (m *model) host(uuid string) *hostRec {
+	for _, h := range m.Hosts {
+		if h.UUID == uuid {
+			return h
+		}
+	}
+	return nil
+}
+
+func (m *model) localHost() *hostRec { return m.host(m.Pool.Master) }
+
+func (m *model) network(uuid string) *netRec {
+	for _, n := range m.Networks {
+		if n.UUID == uuid {
+			return n
+		}
+	}
+	return nil
+}
+
+func (m *model) pif(uuid string) *pifRec {
+	for _, p := range m.PIFs {
+		if p.UUID == uuid {
+			return p
+		}
+	}
+	return nil
+}
+
+func (m *model) bond(uuid string) *bondRec {
+	for _, b := range m.Bonds {
+		if b.UUID == uuid {
+			return b
+		}
+	}
+	return nil
+}
+
+// hostPIF returns the PIF of host for device, or nil.
+func (m *model) hostPIF(host, device string) *pifRec {
+	for _, p := range m.PIFs {
+		if p.Host == host && p.Device == device {
+			return p
+		}
+	}
+	return nil
+}
+
+func (h *hostRec) nic(device string) *nic {
+	for _, n := range h.NICs {
+		if n.Device == device {
+			return n
+		}
+	}
+	return nil
+}
+
+// bondSlaves returns the member PIFs of a bond in database order.
+func (m *model) bondSlaves(bond string) []*pifRec {
+	var out []*pifRec
+	for _, p := range m.PIFs {
+		if p.BondSlaveOf == bond {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// bondMasterOf returns the bonds whose master is the PIF.
+func (m *model) bondMasterOf(pif string) []string {
+	var out []string
+	for _, b := range m.Bonds {
+		if b.Master == pif {
+			out = append(out, b.UUID)
+		}
+	}
+	return out
+}
+
+func (k *kernel) link(device string) *klink {
+	for _, l := range k.Links {
+		if l.Device == device {
+			return l
+		}
+	}
+	return nil
+}
+
+func (k *kernel) bond(name string) *kbond {
+	for _, b := range k.Bonds {
+		if b.Name == name {
+			return b
+		}
+	}
+	return nil
+}
+
+// masterOf returns the bond that has device as a slave, or nil.
+func (k *kernel) masterOf(device string) *kbond {
+	for _, b := range k.Bonds {
+		if b.slave(device) != nil {
+			return b
+		}
+	}
+	return nil
+}
+
+func (b *kbond) slave(device string) *kslave {
+	for _, s := range b.Slaves {
+		if s.Device == device {
+			return s
+		}
+	}
+	return nil
+}
+
+// mapGet returns the value of key in an ordered map.
+func mapGet(m []kv, key string) (string, bool) {
+	for _, e := range m {
+		if e.K == key {
+			return e.V, true
+		}
+	}
+	return "", false
+}
+
+// mapSet replaces key the way xapi's remove-then-add does: the key moves
+// to the end.
+func mapSet(m []kv, key, value string) []kv {
+	return append(mapDel(m, key), kv{key, value})
+}
+
+func mapDel(m []kv, key string) []kv {
+	out := m[:0:0]
+	for _, e := range m {
+		if e.K != key {
+			out = append(out, e)
+		}
+	}
+	return out
+}

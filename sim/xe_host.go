@@ -1,0 +1,152 @@
+package sim
+
+import (
+	"errors"
+	"slices"
+	"strings"
+)
+
+// Host commands. host-disable, host-enable and host-evacuate select hosts
+// the way do_host_op does: host=<uuid, name-label or hostname>, or any
+// host field as a filter; every host when nothing is given.
+
+// hostOp wraps an operation on selected hosts.
+func hostOp(op func(x *xeCall, h *hostRec) error) func(x *xeCall) error {
+	return func(x *xeCall) error {
+		hosts, err := x.selectHosts()
+		if err != nil {
+			return err
+		}
+		multiple, err := x.boolParam("multiple")
+		if err != nil {
+			return err
+		}
+		switch {
+		case len(hosts) == 0:
+			return cliErr("No matching hosts found")
+		case len(hosts) > 1 && !multiple:
+			return cliErr("Multiple matching hosts found. --multiple required to complete the operation")
+		case len(hosts) == 1:
+			return op(x, hosts[0])
+		}
+		var failed []string
+		for _, h := range hosts {
+			if err := op(x, h); err != nil {
+				msg := err.Error()
+				var xe *xeErr
+				if errors.As(err, &xe) {
+					msg = strings.Join(xe.lines, " ")
+				}
+				failed = append(failed, "operation failed on "+h.UUID+": "+msg)
+			}
+		}
+		if failed != nil {
+			return &xeErr{lines: failed, stdout: true}
+		}
+		return nil
+	}
+}
+
+func (x *xeCall) selectHosts() ([]*hostRec, error) {
+	var recs []*record
+	for _, h := range x.m.Hosts {
+		recs = append(recs, hostRecord(x.m, h))
+	}
+	for _, p := range x.params {
+		if slices.Contains(stdParams, p.K) {
+			continue
+		}
+		if p.K == "host" {
+			var keep []*record
+			for _, r := range recs {
+				h := x.m.host(r.uuid)
+				if p.V == h.UUID || p.V == h.NameLabel || p.V == h.Hostname {
+					keep = append(keep, r)
+				}
+			}
+			recs = keep
+			continue
+		}
+		var err error
+		if recs, err = filterRecords(recs, p); err != nil {
+			return nil, err
+		}
+	}
+	var hosts []*hostRec
+	for _, r := range recs {
+		hosts = append(hosts, x.m.host(r.uuid))
+	}
+	return hosts, nil
+}
+
+func hostDisable(x *xeCall, h *hostRec) error { h.Enabled = false; return nil }
+
+func hostEnable(x *xeCall, h *hostRec) error { h.Enabled = true; return nil }
+
+// hostEvacuate moves the running guests of a host to the other enabled
+// hosts, each to the one with the fewest running guests. With nowhere to
+// go nothing moves.
+func hostEvacuate(x *xeCall, h *hostRec) error {
+	var guests []*vmRec
+	for _, v := range x.m.VMs {
+		if v.ResidentOn == h.UUID && !v.IsControlDomain && v.PowerState == "running" {
+			guests = append(guests, v)
+		}
+	}
+	if len(guests) == 0 {
+		return nil
+	}
+	var targets []*hostRec
+	for _, t := range x.m.Hosts {
+		if t != h && t.Enabled {
+			targets = append(targets, t)
+		}
+	}
+	if len(targets) == 0 {
+		return apiErr("NO_HOSTS_AVAILABLE")
+	}
+	load := func(t *hostRec) int {
+		n := 0
+		for _, v := range x.m.VMs {
+			if v.ResidentOn == t.UUID && !v.IsControlDomain {
+				n++
+			}
+		}
+		return n
+	}
+	for _, v := range guests {
+		best := targets[0]
+		for _, t := range targets[1:] {
+			if load(t) < load(best) {
+				best = t
+			}
+		}
+		v.ResidentOn = best.UUID
+	}
+	return nil
+}
+
+// hostManagementReconfigure moves the management role to a PIF of its
+// host. The old management PIF keeps its IP.
+func hostManagementReconfigure(x *xeCall) error {
+	p, err := x.pifByUUID("pif-uuid")
+	if err != nil {
+		return err
+	}
+	switch {
+	case p.BondSlaveOf != "":
+		return apiErr("CANNOT_PLUG_BOND_SLAVE", p.UUID)
+	case p.IPMode == "None":
+		return apiErr("PIF_HAS_NO_NETWORK_CONFIGURATION", p.UUID)
+	case p.Management:
+		return nil
+	}
+	for _, q := range x.m.PIFs {
+		if q.Host == p.Host {
+			q.Management = false
+		}
+	}
+	p.Management = true
+	x.m.bringUp(p)
+	return nil
+}
