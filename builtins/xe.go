@@ -3,6 +3,7 @@ package builtins
 import (
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -249,6 +250,9 @@ func xeBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs []
 		return starlark.String("<dry-run>"), nil
 	}
 	res, err := env.Host.Exec(env.Ctx, Command{Path: env.Xe, Args: c.argv, Env: env.Environ, Timeout: env.timeout(c.timeout)})
+	if errors.Is(err, exec.ErrNotFound) {
+		return nil, fmt.Errorf("%s: the xe program %q was not found (PATH, /opt/xensource/bin): run on a XenServer / XCP-ng dom0, or point --xe (RUNBOOK_XE) at it", shellJoin(shown), env.Xe)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", shellJoin(shown), err)
 	}

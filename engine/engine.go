@@ -463,7 +463,7 @@ func (r *runner) execute() error {
 		r.end(StateFailed, "refused", strings.Join(r.refused.Problems, "\n"))
 		return r.refused
 	case err != nil:
-		se := &StepError{Runbook: r.rb.Name, Err: err, StateDir: r.stateDir}
+		se := &StepError{Runbook: r.rb.Name, Err: err, StateDir: r.stateDir, Changed: r.changedAny}
 		if r.failed != nil {
 			se.Step, se.Pos = r.failed.name, r.failed.pos
 		}
@@ -511,4 +511,11 @@ func interruptReason(ctx context.Context) string {
 		return sc.Signal
 	}
 	return "cancellation"
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

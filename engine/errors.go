@@ -88,21 +88,28 @@ type StepError struct {
 	Err       error
 	Backtrace string
 	StateDir  string
+	// Changed says whether the run had changed the host.
+	Changed bool
 }
 
 func (e *StepError) Error() string {
 	var b strings.Builder
-	if e.Step != "" {
+	switch {
+	case e.Backtrace != "" && e.Step != "":
+		// The backtrace ends with the error itself.
+		fmt.Fprintf(&b, "%s: step %q failed\n%s", e.Runbook, e.Step, strings.TrimRight(e.Backtrace, "\n"))
+	case e.Backtrace != "":
+		fmt.Fprintf(&b, "%s: failed\n%s", e.Runbook, strings.TrimRight(e.Backtrace, "\n"))
+	case e.Step != "":
 		fmt.Fprintf(&b, "%s: step %q failed: %v", e.Runbook, e.Step, rootCause(e.Err))
-	} else {
+	default:
 		fmt.Fprintf(&b, "%s: %v", e.Runbook, rootCause(e.Err))
 	}
-	if e.Backtrace != "" {
-		b.WriteString("\n")
-		b.WriteString(strings.TrimRight(e.Backtrace, "\n"))
-	}
-	if e.StateDir != "" {
-		fmt.Fprintf(&b, "\nthe run is kept: fix the cause, then: runbook resume --state-dir %s\n  or give it up: runbook abort --state-dir %s", e.StateDir, e.StateDir)
+	switch {
+	case e.StateDir != "" && e.Changed:
+		fmt.Fprintf(&b, "\nthe host was changed and the run is kept: fix the cause, then: runbook resume --state-dir %s\n  or give it up: runbook abort --state-dir %s", e.StateDir, e.StateDir)
+	case e.StateDir != "":
+		fmt.Fprintf(&b, "\nnothing was changed on the host: fix the cause, then run again (or: runbook resume --state-dir %s)", e.StateDir)
 	}
 	return b.String()
 }

@@ -309,7 +309,7 @@ func (r *runner) beginSession() {
 			}
 		}
 		if r.cursor <= len(r.replay) && done > 0 {
-			r.e.Report.Note("(%d steps done before were replayed from the journal)", done)
+			r.e.Report.Note("(%s done before, replayed from the journal)", plural(done, "step"))
 		}
 	}
 	r.j.Append(&Record{Type: RecSession, PID: os.Getpid(), BootID: r.bootID, Mode: mode}, false)
