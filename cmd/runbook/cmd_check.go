@@ -1,0 +1,42 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/runbook-dev/runbook/engine"
+	"github.com/spf13/pflag"
+)
+
+func checkCommand() *command {
+	return &command{
+		name:    "check",
+		summary: "parse a runbook and validate parameters, touching nothing",
+		usage:   "RUNBOOK [-p NAME=VALUE]... [--params-file FILE]",
+		help: `
+Parses the runbook and every file it loads, and checks the parameters, without
+touching the host or the state dir. Every problem is reported at once (exit 2).`,
+		setup: func(c *cli, fs *pflag.FlagSet) func([]string) int {
+			var po paramOpts
+			po.register(fs)
+			return func(args []string) int {
+				rb, err := c.openRunbook(args, "check")
+				if err != nil {
+					return c.fail(err)
+				}
+				file, err := po.fileData()
+				if err != nil {
+					return c.fail(err)
+				}
+				pv, err := engine.Check(rb, po.params, file)
+				if err != nil {
+					return c.fail(err)
+				}
+				fmt.Fprintf(c.stdout, "%s: ok (%d files, %d parameters)\n", rb.Name, len(rb.Files), len(rb.Params))
+				for _, n := range pv.Names {
+					fmt.Fprintf(c.stdout, "  %s=%s\n", n, engine.ParamText(pv.Values[n]))
+				}
+				return 0
+			}
+		},
+	}
+}

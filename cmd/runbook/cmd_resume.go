@@ -1,0 +1,26 @@
+package main
+
+import "github.com/spf13/pflag"
+
+func resumeCommand() *command {
+	return &command{
+		name:    "resume",
+		summary: "continue the interrupted run of the state dir",
+		usage:   "[--state-dir DIR]",
+		help: `
+Continues the unfinished run of the state directory (interrupted, rebooting, or
+failed and since fixed) with the options, parameters and pinned runbook it was
+started with. The runbook runs again from the top: completed steps are not run
+again but return their recorded results; the step that was in progress runs
+again from its start; from there on execution is live. This is what the boot
+hook runs after a reboot; its output also goes to the run's log file.`,
+		setup: func(c *cli, fs *pflag.FlagSet) func([]string) int {
+			return func(args []string) int {
+				if len(args) != 0 {
+					return c.fail(&usageError{msg: "resume takes no arguments", hint: "runbook resume --help"})
+				}
+				return c.fail(c.engine().Resume(c.ctx))
+			}
+		},
+	}
+}

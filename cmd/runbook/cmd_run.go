@@ -1,0 +1,52 @@
+package main
+
+import (
+	"github.com/runbook-dev/runbook/engine"
+	"github.com/spf13/pflag"
+)
+
+func runCommand() *command {
+	return &command{
+		name:    "run",
+		summary: "start a run of a runbook",
+		usage:   "RUNBOOK [-p NAME=VALUE]... [--params-file FILE] [--dry-run]",
+		help: `
+RUNBOOK is a shipped runbook's name (see 'runbook list') or the path of a .star
+file. Parameters are checked before anything runs; every problem is reported at
+once. The runbook and the files it loads are pinned into the run directory, so
+editing them on disk never derails a run in flight.
+
+Each step prints one line as it completes: ok (changed nothing), changed,
+failed, or rebooted. A step that fails stops the run; fix the cause, then
+'runbook resume', or give it up with 'runbook abort'. A new run is refused
+(exit 3) while an unfinished run is waiting.
+
+With --dry-run, read-only calls run for real and mutating ones are printed
+(argv, or the file and a diff) instead; nothing is changed or journaled.`,
+		setup: func(c *cli, fs *pflag.FlagSet) func([]string) int {
+			var po paramOpts
+			po.register(fs)
+			dryRun := fs.Bool("dry-run", false, "print what would change; change nothing")
+			fs.Uint64Var(&c.maxSteps, "max-steps", c.maxSteps, "Starlark computation budget of the run (stops endless loops)")
+			return func(args []string) int {
+				rb, err := c.openRunbook(args, "run")
+				if err != nil {
+					return c.fail(err)
+				}
+				file, err := po.fileData()
+				if err != nil {
+					return c.fail(err)
+				}
+				pv, err := engine.ResolveParams(rb, po.params, file)
+				if err != nil {
+					return c.fail(err)
+				}
+				e := c.engine()
+				if *dryRun {
+					return c.fail(e.DryRun(c.ctx, rb, pv))
+				}
+				return c.fail(e.Run(c.ctx, rb, pv))
+			}
+		},
+	}
+}
