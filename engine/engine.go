@@ -289,6 +289,7 @@ func (e *Engine) DryRun(ctx context.Context, rb *Runbook, pv *ParamValues) error
 	}
 	r.dry = true
 	r.env.DryRun = true
+	r.buildPredeclared()
 	r.e.Report.Info("%s: dry run: nothing will be changed", rb.Name)
 	return r.execute()
 }
@@ -389,7 +390,7 @@ func (e *Engine) Abort() (*Status, error) {
 	jd, rerr := ReadJournal(jpath)
 	if jd != nil && rerr == nil {
 		st := statusOf(dir, jd, nil, nil)
-		if st.State == StateSucceeded || st.State == StateAborted || (st.State == StateFailed && !st.ChangedHost) {
+		if st.State == StateSucceeded || st.State == StateAborted {
 			return nil, &StateError{Err: fmt.Errorf("nothing to abort: the last run (%s of %s) %s", st.ID, st.Runbook, st.State)}
 		}
 	}
@@ -414,16 +415,33 @@ func (e *Engine) Abort() (*Status, error) {
 }
 
 // execute runs the runbook's main file and turns the outcome into the
-// journal's last word and an error for the command.
+// journal's last word and an error for the command. Everything printed,
+// and the final error, also go to the run's log file: a resume at boot
+// has no terminal.
 func (r *runner) execute() error {
-	if r.j != nil {
-		if f, err := os.OpenFile(filepath.Join(r.runDir, logName), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
-			defer f.Close()
-			fmt.Fprintf(f, "--- %s %s (pid %d)\n", r.e.now().UTC().Format(time.RFC3339), map[bool]string{true: "resume", false: "run"}[r.resume], os.Getpid())
-			r.e.Report.setLog(f)
-			defer r.e.Report.setLog(nil)
-		}
+	if r.j == nil {
+		return r.exec()
 	}
+	f, err := os.OpenFile(filepath.Join(r.runDir, logName), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return &StateError{Err: fmt.Errorf("open run log: %w", err)}
+	}
+	defer f.Close()
+	mode := "run"
+	if r.resume {
+		mode = "resume"
+	}
+	fmt.Fprintf(f, "--- %s %s (pid %d)\n", r.e.now().UTC().Format(time.RFC3339), mode, os.Getpid())
+	r.e.Report.setLog(f)
+	err = r.exec()
+	r.e.Report.setLog(nil)
+	if err != nil {
+		fmt.Fprintf(f, "runbook: %v\n", err)
+	}
+	return err
+}
+
+func (r *runner) exec() error {
 	if !r.resume {
 		r.beginSession()
 	}

@@ -73,7 +73,7 @@ type liveStep struct {
 	name    string
 	pos     string
 	changed bool
-	would   bool
+	would   []string // dry run: what the step would do
 }
 
 type loadedModule struct {
@@ -250,11 +250,12 @@ func (r *runner) runStep(spec stepSpec, body func() (starlark.Value, error)) (st
 			if err := r.append(&Record{Type: RecCompleted, Seq: seq, Status: status, Changed: ls.changed, Result: res}, false); err != nil {
 				return nil, err
 			}
-			if ls.would {
+			if len(ls.would) > 0 {
 				status = "would"
 				r.wouldSteps++
 			}
 			r.e.Report.Step(status, spec.name, time.Since(t0))
+			r.e.Report.Details(ls.would)
 			return v, nil
 		}
 	}
@@ -264,6 +265,7 @@ func (r *runner) runStep(spec stepSpec, body func() (starlark.Value, error)) (st
 	r.failed = &spec
 	r.append(&Record{Type: RecFailed, Seq: seq, Changed: ls.changed, Error: errText(err)}, true)
 	r.e.Report.Step(StepFailed, spec.name, time.Since(t0))
+	r.e.Report.Details(ls.would)
 	return nil, err
 }
 
@@ -452,7 +454,8 @@ func (r *runner) Changed() {
 
 func (r *runner) WouldRun(what string) {
 	if r.cur != nil {
-		r.cur.would = true
+		r.cur.would = append(r.cur.would, what)
+		return
 	}
 	r.e.Report.WouldRun(what)
 }

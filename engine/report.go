@@ -130,6 +130,15 @@ func (r *Reporter) WouldRun(what string) {
 	r.emit(r.out, colored, plain)
 }
 
+// Details prints, under a step's line, what the step would have done in
+// a dry run.
+func (r *Reporter) Details(lines []string) {
+	for _, what := range lines {
+		text := "           " + strings.ReplaceAll(strings.TrimRight(what, "\n"), "\n", "\n           ") + "\n"
+		r.emit(r.out, r.status["would"].Sprint(text), text)
+	}
+}
+
 // Failure writes the text of a failed run to the error writer and log.
 func (r *Reporter) Failure(text string) {
 	r.emit(r.err, text+"\n", text+"\n")
