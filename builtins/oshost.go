@@ -78,9 +78,13 @@ func (h *OSHost) Close() error {
 
 // rel checks that name is an absolute, clean host path and returns it
 // relative to the root (for os.Root) or as an OS path (for root "/").
-func (h *OSHost) rel(name string) (string, error) {
+// Under a root other than "/", symbolic links on the way are resolved as
+// the host would see them: an absolute target starts again at the root,
+// and ".." never climbs above it. followLast says whether a link in the
+// final component is followed too.
+func (h *OSHost) rel(name string, followLast bool) (string, error) {
 	if !strings.HasPrefix(name, "/") {
-		return "", fmt.Errorf("%q: not an absolute path; write it from the host's root, e.g. \"/etc/%s\"", name, strings.TrimPrefix(name, "./"))
+		return "", fmt.Errorf("%q: not an absolute path; write it from the host's root, e.g. %q", name, "/"+strings.TrimPrefix(name, "./"))
 	}
 	if strings.ContainsRune(name, 0) {
 		return "", fmt.Errorf("%q: path contains a NUL byte", name)
@@ -90,14 +94,72 @@ func (h *OSHost) rel(name string) (string, error) {
 			return "", fmt.Errorf("%q: path contains \"..\"; give the real path under the root", name)
 		}
 	}
-	clean := path.Clean(name)
 	if h.fsroot == nil {
-		return clean, nil
+		return path.Clean(name), nil
 	}
-	if clean == "/" {
+	return h.resolve(name, followLast)
+}
+
+// maxLinks bounds the symbolic links followed for one path, like the
+// kernel's ELOOP limit.
+const maxLinks = 40
+
+// resolve walks name under the root, replacing symbolic links by their
+// targets, and returns a path relative to the root with no link left on
+// the way (but possibly the last component, if !followLast).
+func (h *OSHost) resolve(name string, followLast bool) (string, error) {
+	todo := splitPath(name)
+	var done []string
+	links := 0
+	for len(todo) > 0 {
+		part := todo[0]
+		todo = todo[1:]
+		switch part {
+		case ".":
+			continue
+		case "..":
+			if len(done) > 0 {
+				done = done[:len(done)-1]
+			}
+			continue
+		}
+		cur := path.Join(append(done, part)...)
+		if len(todo) == 0 && !followLast {
+			done = append(done, part)
+			break
+		}
+		fi, err := h.fsroot.Lstat(cur)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			// A missing component: the rest does not exist either.
+			done = append(done, part)
+			continue
+		}
+		if links++; links > maxLinks {
+			return "", fmt.Errorf("%s: too many levels of symbolic links", name)
+		}
+		target, err := h.fsroot.Readlink(cur)
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(target, "/") {
+			done = nil
+		}
+		todo = append(splitPath(target), todo...)
+	}
+	if len(done) == 0 {
 		return ".", nil
 	}
-	return clean[1:], nil
+	return path.Join(done...), nil
+}
+
+func splitPath(p string) []string {
+	var parts []string
+	for _, s := range strings.Split(p, "/") {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return parts
 }
 
 // LocalPath returns where a host path lives on the local file system,
@@ -111,7 +173,7 @@ func (h *OSHost) LocalPath(name string) string {
 
 // ReadFile implements Host.
 func (h *OSHost) ReadFile(name string) ([]byte, error) {
-	p, err := h.rel(name)
+	p, err := h.rel(name, true)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +185,7 @@ func (h *OSHost) ReadFile(name string) ([]byte, error) {
 
 // Lstat implements Host.
 func (h *OSHost) Lstat(name string) (fs.FileInfo, error) {
-	p, err := h.rel(name)
+	p, err := h.rel(name, false)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +197,7 @@ func (h *OSHost) Lstat(name string) (fs.FileInfo, error) {
 
 // Readlink implements Host.
 func (h *OSHost) Readlink(name string) (string, error) {
-	p, err := h.rel(name)
+	p, err := h.rel(name, false)
 	if err != nil {
 		return "", err
 	}
@@ -147,7 +209,7 @@ func (h *OSHost) Readlink(name string) (string, error) {
 
 // Symlink implements Host.
 func (h *OSHost) Symlink(target, name string) error {
-	p, err := h.rel(name)
+	p, err := h.rel(name, false)
 	if err != nil {
 		return err
 	}
@@ -167,7 +229,7 @@ func (h *OSHost) Symlink(target, name string) error {
 
 // Remove implements Host.
 func (h *OSHost) Remove(name string) error {
-	p, err := h.rel(name)
+	p, err := h.rel(name, false)
 	if err != nil {
 		return err
 	}
@@ -222,7 +284,7 @@ func TempName(name string) string {
 // WriteFile implements Host: temporary file, fsync, rename, fsync of the
 // directory.
 func (h *OSHost) WriteFile(name string, data []byte, perm fs.FileMode) error {
-	p, err := h.rel(name)
+	p, err := h.rel(name, false)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package builtins
 import (
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -73,6 +74,9 @@ func runBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs [
 		return starlark.String("<dry-run>"), nil
 	}
 	res, err := env.Host.Exec(env.Ctx, Command{Path: argv[0], Args: argv[1:], Env: env.Environ, Stdin: stdin, Timeout: env.timeout(timeout)})
+	if errors.Is(err, exec.ErrNotFound) && !strings.Contains(argv[0], "/") {
+		return nil, fmt.Errorf("%s: program %q not found (looked next to xe, in PATH, /opt/xensource/bin, /usr/sbin, /sbin, /usr/bin and /bin); check which(%q) first if it is optional", shellJoin(argv), argv[0], argv[0])
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", shellJoin(argv), err)
 	}

@@ -487,7 +487,7 @@ func (r *runner) exec() error {
 		}
 		var ee *starlark.EvalError
 		if errors.As(err, &ee) {
-			se.Backtrace = ee.Backtrace()
+			se.Backtrace = backtrace(ee)
 		}
 		msg := errText(err)
 		if se.Step != "" {
@@ -501,7 +501,7 @@ func (r *runner) exec() error {
 	}
 	r.end(StateSucceeded, "", "")
 	if r.dry {
-		r.e.Report.Info("%s: dry run done: %d steps would change the host; nothing was changed", r.rb.Name, r.wouldSteps)
+		r.e.Report.Info("%s: dry run done: %s would change the host; nothing was changed", r.rb.Name, plural(r.wouldSteps, "step"))
 	} else {
 		r.e.Report.Info("%s: succeeded", r.rb.Name)
 	}

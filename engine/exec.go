@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"regexp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -277,13 +278,32 @@ func (r *runner) stopping(err error) bool {
 		errors.Is(err, errPaused) || errors.As(err, &je)
 }
 
+// errText is an error's message without Starlark's wrapping: fail()'s
+// "fail: " prefix says nothing to the reader.
 func errText(err error) string {
 	var ee *starlark.EvalError
+	msg := err.Error()
 	if errors.As(err, &ee) {
-		return ee.Msg
+		msg = ee.Msg
 	}
-	return err.Error()
+	return strings.TrimPrefix(msg, "fail: ")
 }
+
+// backtrace renders a Starlark backtrace without doubled prefixes:
+// "Error in fail: fail: ..." reads "Error: ...", and a builtin's message
+// that starts with its own name is not prefixed by it twice.
+func backtrace(ee *starlark.EvalError) string {
+	bt := strings.Replace(ee.Backtrace(), "Error in fail: fail: ", "Error: ", 1)
+	return doubledName.ReplaceAllStringFunc(bt, func(m string) string {
+		sub := doubledName.FindStringSubmatch(m)
+		if sub[1] != sub[2] {
+			return m
+		}
+		return "Error in " + sub[1] + ": "
+	})
+}
+
+var doubledName = regexp.MustCompile(`Error in ([a-z_]+): ([a-z_]+): `)
 
 // beforeLive runs before the first live action of this process: it opens
 // the session in the journal and, after a reboot, waits for xapi.

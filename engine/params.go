@@ -285,7 +285,7 @@ func (d *ParamDecl) fromJSON(v any) (starlark.Value, error) {
 	}
 	s, ok := v.(string)
 	if !ok {
-		return nil, &badValue{"want a string: " + d.Want()}
+		return nil, &badValue{"want " + d.Want()}
 	}
 	if err := checkScalar(d.Type, s); err != nil {
 		return nil, err

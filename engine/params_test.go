@@ -58,7 +58,7 @@ func TestResolveParams(t *testing.T) {
 		{"NUL", []string{"name=a\x00", "ip=10.0.0.1"}, "", `t: param name: got "a\x00", want a value without control characters (newline, NUL, tab...)`},
 		{"wrong JSON types", nil, `{"name": 5, "ip": "10.0.0.1", "count": "x", "ifs": "eth1", "on": 1}`, strings.Join([]string{
 			`t: param count: got "x", want an integer`,
-			`t: param name: got 5 (a number), want a string: a string`,
+			`t: param name: got 5 (a number), want a string`,
 			`t: param on: got 1 (a number), want true or false`,
 		}, "\n")},
 		{"bad file", []string{"name=x", "ip=10.0.0.1"}, `[1]`, "t: params file: json: cannot unmarshal array into Go value of type map[string]interface {}: want a JSON object such as {\"ip\": \"10.10.51.11\"}"},

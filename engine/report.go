@@ -87,13 +87,14 @@ func (r *Reporter) Step(status, name string, d time.Duration) {
 	if c != nil {
 		colored = c.Sprint(label)
 	}
-	dur := ""
+	// Durations help people; on piped output they would make every
+	// line differ from run to run, so only terminals and the log get them.
+	dur, plainDur := "", ""
 	if d >= 100*time.Millisecond {
-		dur = "  " + r.dim.Sprint(d.Round(100*time.Millisecond).String())
-	}
-	plainDur := ""
-	if dur != "" {
 		plainDur = "  " + d.Round(100*time.Millisecond).String()
+		if r.color {
+			dur = "  " + r.dim.Sprint(d.Round(100*time.Millisecond).String())
+		}
 	}
 	r.emit(r.out, "  "+colored+name+dur+"\n", "  "+label+name+plainDur+"\n")
 }

@@ -315,16 +315,19 @@ func sourceChanged(h *Header, shipped fs.FS) (bool, string) {
 	} else {
 		fsys = os.DirFS(filepath.Dir(h.Origin))
 	}
+	var notes []string
 	for _, pf := range h.Files {
 		b, err := fs.ReadFile(fsys, pf.Name)
 		if err != nil {
-			return true, fmt.Sprintf("%s is gone", pf.Name)
-		}
-		if hashHex(b) != pf.SHA256 {
-			return true, fmt.Sprintf("%s was edited after the run started; the run keeps using its pinned copy", pf.Name)
+			notes = append(notes, pf.Name+" is gone")
+		} else if hashHex(b) != pf.SHA256 {
+			notes = append(notes, pf.Name+" was edited")
 		}
 	}
-	return false, ""
+	if len(notes) == 0 {
+		return false, ""
+	}
+	return true, strings.Join(notes, ", ") + " since the run started; the run keeps using its pinned copy"
 }
 
 // writeFileSync writes a new file and fsyncs it.

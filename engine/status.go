@@ -36,7 +36,8 @@ type Status struct {
 	Steps   []StepStatus    `json:"steps"`
 	// Error is the failure of a failed run (null otherwise).
 	Error *string `json:"error"`
-	// ChangedHost says whether any step of the run changed the host.
+	// ChangedHost says whether any step of the run changed the host, or
+	// may have: a step interrupted before it finished counts.
 	ChangedHost bool `json:"changed_host"`
 	// SourceChanged says whether the runbook on disk (or shipped in this
 	// binary) differs from the copy pinned when the run started.
@@ -71,7 +72,7 @@ type StepStatus struct {
 // Backup is a file's previous content kept in the run directory.
 type Backup struct {
 	Path    string `json:"path"`
-	Backup  string `json:"backup"`
+	Backup  string `json:"backup,omitempty"` // absent when the file did not exist
 	Existed bool   `json:"existed"`
 	Step    int    `json:"step"`
 }
@@ -136,6 +137,11 @@ func foldSteps(recs []Record) []*stepState {
 				s = &stepState{Seq: r.Seq}
 				steps = append(steps, s)
 			}
+			if s.Attempts > 0 && !s.Done && !s.Failed {
+				// The last attempt was cut short: what it did is unknown,
+				// so it counts as having changed the host.
+				s.Changed = true
+			}
 			s.Name, s.Kind, s.Call, s.Key, s.Pos = r.Name, r.Kind, r.Call, r.Key, r.Pos
 			s.Attempts++
 			s.Done, s.Failed, s.Error, s.Result = false, false, "", nil
@@ -155,6 +161,11 @@ func foldSteps(recs []Record) []*stepState {
 		case RecReboot:
 			if s := get(r.Seq); s != nil {
 				s.Reboots = append(s.Reboots, *r)
+			}
+		case RecBackup:
+			// A file is about to be replaced: the step changes the host.
+			if s := get(r.Seq); s != nil {
+				s.Changed = true
 			}
 		}
 	}
@@ -194,7 +205,11 @@ func statusOf(runDir string, jd *JournalData, holder *Holder, shipped fs.FS) *St
 		case RecEnd:
 			lastEnd = i
 		case RecBackup:
-			st.Backups = append(st.Backups, Backup{Path: r.Path, Backup: filepath.Join(runDir, r.File), Existed: r.Existed, Step: r.Seq})
+			b := Backup{Path: r.Path, Existed: r.Existed, Step: r.Seq}
+			if r.File != "" {
+				b.Backup = filepath.Join(runDir, r.File)
+			}
+			st.Backups = append(st.Backups, b)
 		case RecInterrupted:
 			st.Interrupted = r.Signal
 		}

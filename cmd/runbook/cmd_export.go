@@ -23,7 +23,7 @@ Existing files are not overwritten unless --force is given.`,
 			force := fs.Bool("force", false, "overwrite existing files")
 			return func(args []string) int {
 				if len(args) != 2 {
-					return c.fail(&usageError{msg: fmt.Sprintf("export: want RUNBOOK DIR, got %d arguments", len(args)), hint: "runbook export --help"})
+					return c.fail(&usageError{msg: fmt.Sprintf("export: want RUNBOOK DIR, got %d argument(s)", len(args)), hint: "runbook export --help"})
 				}
 				rb, err := c.openRunbook(args[:1], "export")
 				if err != nil {

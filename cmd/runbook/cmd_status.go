@@ -125,6 +125,8 @@ func printStatus(w io.Writer, st *engine.Status) {
 
 func paramString(v any) string {
 	switch x := v.(type) {
+	case nil:
+		return ""
 	case []any:
 		parts := make([]string, len(x))
 		for i, it := range x {
