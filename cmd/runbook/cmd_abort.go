@@ -26,10 +26,10 @@ pinned runbook and the backups of replaced files stay in the run directory.`,
 				}
 				fmt.Fprintf(c.stdout, "aborted run %s of %s; its journal is kept in %s\n", st.ID, st.Runbook, st.RunDir)
 				kept := false
-			for _, b := range st.Backups {
-				kept = kept || b.Existed
-			}
-			if kept {
+				for _, b := range st.Backups {
+					kept = kept || b.Existed
+				}
+				if kept {
 					fmt.Fprintf(c.stdout, "previous contents of the files it replaced are in %s/backups (see 'runbook status')\n", st.RunDir)
 				}
 				return 0
