@@ -56,6 +56,10 @@ type Engine struct {
 	PollInterval time.Duration
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
+	// ResumeXapiTimeout and ResumeCallTimeout, when set, replace the
+	// values a run recorded, for a resume given them explicitly.
+	ResumeXapiTimeout time.Duration
+	ResumeCallTimeout time.Duration
 }
 
 func (e *Engine) now() time.Time {
@@ -327,7 +331,14 @@ func (e *Engine) Resume(ctx context.Context) error {
 	if err != nil {
 		return &StateError{Err: fmt.Errorf("recorded parameters: %w", err)}
 	}
-	r, err := e.newRunner(ctx, rb, pv, jd.Header.Options, stateDir)
+	opts := jd.Header.Options
+	if e.ResumeXapiTimeout > 0 {
+		opts.XapiTimeout = e.ResumeXapiTimeout.String()
+	}
+	if e.ResumeCallTimeout > 0 {
+		opts.CallTimeout = e.ResumeCallTimeout.String()
+	}
+	r, err := e.newRunner(ctx, rb, pv, opts, stateDir)
 	if err != nil {
 		return err
 	}
@@ -338,18 +349,25 @@ func (e *Engine) Resume(ctx context.Context) error {
 	defer j.Close()
 	r.j, r.runDir, r.id, r.resume = j, st.RunDir, st.ID, true
 	r.replay = foldSteps(jd.Records)
-	lastBoot := ""
+	firstBoot := ""
+	ready := map[string]bool{}
 	for _, rec := range jd.Records {
 		switch rec.Type {
-		case RecSession, RecReboot:
-			lastBoot = rec.BootID
+		case RecSession:
+			if firstBoot == "" {
+				firstBoot = rec.BootID
+			}
+		case RecXapi:
+			ready[rec.BootID] = true
 		case RecBackup:
 			r.backups++
 		}
 	}
 	r.changedAny = st.ChangedHost
 	r.bootID, _ = r.hostBootID()
-	r.needXapi = lastBoot != "" && r.bootID != "" && lastBoot != r.bootID
+	// In a boot other than the one the run started in, xapi may still be
+	// starting: wait for it once per boot, until it has answered.
+	r.needXapi = firstBoot != "" && r.bootID != "" && r.bootID != firstBoot && !ready[r.bootID]
 	r.e.Report.Info("%s: resuming run %s", rb.Name, st.ID)
 	if n := len(r.replay); n > 0 {
 		last := r.replay[n-1]

@@ -27,6 +27,7 @@ const (
 	RecPrint       = "print"       // output of print() or warn()
 	RecBackup      = "backup"      // a file's previous content was saved
 	RecInterrupted = "interrupted" // a signal stopped the process
+	RecXapi        = "xapi"        // xapi answered after a new boot
 	RecEnd         = "end"         // the run ended: succeeded, failed, refused, aborted
 )
 

@@ -203,7 +203,7 @@ func (r *runner) waitXapi() error {
 			if !announced.IsZero() {
 				r.e.Report.Note("xapi answered after %s", time.Since(start).Round(time.Second))
 			}
-			return nil
+			return r.append(&Record{Type: RecXapi, BootID: r.bootID}, false)
 		}
 		if r.ctx.Err() != nil {
 			return r.ctx.Err()
@@ -222,7 +222,7 @@ func (r *runner) waitXapi() error {
 		}
 		waited := time.Since(start)
 		if waited >= timeout {
-			return fmt.Errorf("xapi did not answer within %s after the reboot (last answer: %s); check it with 'systemctl status xapi', then continue with 'runbook resume' (raise --xapi-timeout if it is just slow)", timeout, last)
+			return fmt.Errorf("xapi did not answer within %s after the reboot (last answer: %s); check it with 'systemctl status xapi', then continue with 'runbook resume' (or 'runbook resume --xapi-timeout 30m' if it is just slow)", timeout, last)
 		}
 		if announced.IsZero() || time.Since(announced) >= 30*time.Second {
 			r.e.Report.Note("waiting for xapi to answer after the reboot (%s so far, up to %s): %s", waited.Round(time.Second), timeout, last)

@@ -13,13 +13,23 @@ failed and since fixed) with the options, parameters and pinned runbook it was
 started with. The runbook runs again from the top: completed steps are not run
 again but return their recorded results; the step that was in progress runs
 again from its start; from there on execution is live. This is what the boot
-hook runs after a reboot; its output also goes to the run's log file.`,
+hook runs after a reboot; its output also goes to the run's log file.
+
+The other global options are those the run recorded; only --xapi-timeout and
+--call-timeout, when given here, replace the recorded values.`,
 		setup: func(c *cli, fs *pflag.FlagSet) func([]string) int {
 			return func(args []string) int {
 				if len(args) != 0 {
 					return c.fail(&usageError{msg: "resume takes no arguments", hint: "runbook resume --help"})
 				}
-				return c.fail(c.engine().Resume(c.ctx))
+				e := c.engine()
+			if fs.Changed("xapi-timeout") {
+				e.ResumeXapiTimeout = c.xapiTimeout
+			}
+			if fs.Changed("call-timeout") {
+				e.ResumeCallTimeout = c.callTimeout
+			}
+			return c.fail(e.Resume(c.ctx))
 			}
 		},
 	}
