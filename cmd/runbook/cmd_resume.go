@@ -23,13 +23,13 @@ The other global options are those the run recorded; only --xapi-timeout and
 					return c.fail(&usageError{msg: "resume takes no arguments", hint: "runbook resume --help"})
 				}
 				e := c.engine()
-			if fs.Changed("xapi-timeout") {
-				e.ResumeXapiTimeout = c.xapiTimeout
-			}
-			if fs.Changed("call-timeout") {
-				e.ResumeCallTimeout = c.callTimeout
-			}
-			return c.fail(e.Resume(c.ctx))
+				if fs.Changed("xapi-timeout") {
+					e.ResumeXapiTimeout = c.xapiTimeout
+				}
+				if fs.Changed("call-timeout") {
+					e.ResumeCallTimeout = c.callTimeout
+				}
+				return c.fail(e.Resume(c.ctx))
 			}
 		},
 	}
