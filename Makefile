@@ -2,7 +2,7 @@
 GO ?= go
 BIN ?= bin/runbook
 
-.PHONY: all build test lint vet fmt bench reliability clean
+.PHONY: all build test lint bench reliability clean
 
 all: build
 
@@ -14,8 +14,18 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# Every test; the reliability suite last, so its summary ends the output.
 test: lint
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v /reliability$$)
+	$(MAKE) --no-print-directory reliability
+
+# The reliability figures: crash matrix, file_write kills, reboot cases,
+# torn journals, bad inputs, signals, concurrency, security.
+reliability:
+	$(GO) test -count=1 -run '^TestFileWriteKilledBeforeRename$$' ./builtins/
+	@mkdir -p bin
+	RELIABILITY_SUMMARY=$(CURDIR)/bin/reliability.txt $(GO) test -count=1 ./reliability/; \
+	  status=$$?; cat bin/reliability.txt; exit $$status
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"os/exec"
 	"sort"
 	"strings"
 	"time"
@@ -64,7 +65,7 @@ func Funcs() []Func {
 		{Name: "xe", Call: xeBuiltin, Describe: describeXe,
 			Sig: "xe(command, *args, minimal=False, check=True, timeout=None, **params)",
 			Doc: `Execs the xe program (--xe) with an argument list, never a shell. Keyword params become key=value with "_" turned into "-" (host_uuid=h gives host-uuid=h); lists are joined with commas; positional strings pass as they are ("other-config:management_purpose=Storage"). For *-list and *-param-list commands the result is a list of records: dicts in xe's field order, field names without their "( RO)" tag, map fields as dicts, set fields as lists. With minimal=True (which adds --minimal) it is a list of strings split on unescaped commas (empty output gives []). Otherwise it is the stripped stdout. A non-zero exit is an error carrying the argv, the exit status and xe's stderr verbatim; with check=False the result is struct(code, stdout, stderr) instead. Commands ending in -list, -param-get or -param-list, and help, are reads; every other command is mutating: it marks the step changed and a dry run only prints it. Credentials (-pw, -pwf, password=, passwordfile=) are redacted from the journal, the status and every message.`},
-		{Name: "run", Call: runBuiltin,
+		{Name: "run", Call: runBuiltin, Describe: describeRun,
 			Sig: "run(program, *args, check=True, read_only=False, timeout=None, stdin=None)",
 			Doc: `Execs another program with an argument list, never a shell; a name without a slash is looked up in the directory of --xe, PATH, then /opt/xensource/bin and the sbin/bin directories. Returns the stripped stdout; errors as xe(). It is mutating unless read_only=True.`},
 		{Name: "which", Call: whichBuiltin, Sig: "which(program)",
@@ -128,3 +129,10 @@ func ShortName(name string, args starlark.Tuple) string {
 	}
 	return name
 }
+
+// notFoundError is a program that could not be found: its message says
+// where it was looked for, and it matches exec.ErrNotFound.
+type notFoundError struct{ msg string }
+
+func (e *notFoundError) Error() string { return e.msg }
+func (e *notFoundError) Unwrap() error { return exec.ErrNotFound }

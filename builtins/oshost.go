@@ -415,7 +415,7 @@ func (h *OSHost) Exec(ctx context.Context, c Command) (Result, error) {
 	res := Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		if errors.Is(ctxErr, context.DeadlineExceeded) {
-			return res, fmt.Errorf("%s: no answer within %s (killed)", c.Path, c.Timeout)
+			return res, fmt.Errorf("%s: no answer within %s (killed); if it is just slow, raise --call-timeout or give the call timeout=", c.Path, c.Timeout)
 		}
 		return res, fmt.Errorf("%s: %w", c.Path, ctxErr)
 	}

@@ -10,6 +10,24 @@ import (
 	"go.starlark.net/starlark"
 )
 
+// describeRun renders a run() call for the journal, credentials redacted
+// as for xe (run("xe", ...) is an xe call too).
+func describeRun(args starlark.Tuple, kwargs []starlark.Tuple) string {
+	red := make(starlark.Tuple, len(args))
+	var strs []string
+	for _, a := range args {
+		s, ok := starlark.AsString(a)
+		if !ok {
+			return DescribeCall("run", args, kwargs)
+		}
+		strs = append(strs, s)
+	}
+	for i, s := range Redact(strs) {
+		red[i] = starlark.String(s)
+	}
+	return DescribeCall("run", red, kwargs)
+}
+
 // runBuiltin implements run(program, *args, check=True, read_only=False,
 // timeout=None, stdin=None): exec a program with an argument list, never
 // through a shell.
@@ -66,8 +84,9 @@ func runBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs [
 			return nil, fmt.Errorf("run: unexpected keyword argument %s (arguments of the program are positional strings)", k)
 		}
 	}
+	shown := Redact(argv)
 	if env.DryRun && !readOnly {
-		env.Effects.WouldRun(shellJoin(argv))
+		env.Effects.WouldRun(shellJoin(shown))
 		if !check {
 			return resultStruct(0, "", ""), nil
 		}
@@ -75,10 +94,10 @@ func runBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs [
 	}
 	res, err := env.Host.Exec(env.Ctx, Command{Path: argv[0], Args: argv[1:], Env: env.Environ, Stdin: stdin, Timeout: env.timeout(timeout)})
 	if errors.Is(err, exec.ErrNotFound) && !strings.Contains(argv[0], "/") {
-		return nil, fmt.Errorf("%s: program %q not found (looked next to xe, in PATH, /opt/xensource/bin, /usr/sbin, /sbin, /usr/bin and /bin); check which(%q) first if it is optional", shellJoin(argv), argv[0], argv[0])
+		return nil, &notFoundError{fmt.Sprintf("%s: program %q not found (looked next to xe, in PATH, /opt/xensource/bin, /usr/sbin, /sbin, /usr/bin and /bin); check which(%q) first if it is optional", shellJoin(Redact(argv)), argv[0], argv[0])}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", shellJoin(argv), err)
+		return nil, fmt.Errorf("%s: %v", shellJoin(shown), err)
 	}
 	if res.ExitCode == 0 && !readOnly {
 		env.Effects.Changed()
@@ -87,7 +106,7 @@ func runBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs [
 		return resultStruct(res.ExitCode, string(res.Stdout), string(res.Stderr)), nil
 	}
 	if res.ExitCode != 0 {
-		return nil, &ExecError{Argv: argv, Code: res.ExitCode, Stderr: string(res.Stderr), Stdout: string(res.Stdout)}
+		return nil, &ExecError{Argv: shown, Code: res.ExitCode, Stderr: string(res.Stderr), Stdout: string(res.Stdout)}
 	}
 	return starlark.String(strings.TrimSpace(string(res.Stdout))), nil
 }

@@ -251,7 +251,7 @@ func xeBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs []
 	}
 	res, err := env.Host.Exec(env.Ctx, Command{Path: env.Xe, Args: c.argv, Env: env.Environ, Timeout: env.timeout(c.timeout)})
 	if errors.Is(err, exec.ErrNotFound) {
-		return nil, fmt.Errorf("%s: the xe program %q was not found (PATH, /opt/xensource/bin): run on a XenServer / XCP-ng dom0, or point --xe (RUNBOOK_XE) at it", shellJoin(shown), env.Xe)
+		return nil, &notFoundError{fmt.Sprintf("%s: the xe program %q was not found (PATH, /opt/xensource/bin): run on a XenServer / XCP-ng dom0, or point --xe (RUNBOOK_XE) at it", shellJoin(shown), env.Xe)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", shellJoin(shown), err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -466,6 +467,7 @@ func (r *runner) exec() error {
 	thread := &starlark.Thread{Name: r.rb.Name, Print: r.print, Load: r.load}
 	thread.SetMaxExecutionSteps(r.opts.MaxSteps)
 	thread.OnMaxSteps = func(th *starlark.Thread) {
+		r.budgetHit = true
 		th.Cancel(fmt.Sprintf("the runbook computed for %d Starlark steps without finishing (an endless loop?); raise the budget with --max-steps if it is legitimate", r.opts.MaxSteps))
 	}
 	r.thread = thread
@@ -489,7 +491,12 @@ func (r *runner) exec() error {
 	case r.diverged != nil:
 		return r.diverged
 	case errors.As(err, &je):
-		return &StateError{Err: je}
+		se := &StepError{Runbook: r.rb.Name, Kind: KindEnvironment, StateDir: r.stateDir, Changed: r.changedAny,
+			Err: fmt.Errorf("%w\n  make room or fix the state dir, then: runbook resume --state-dir %s", je, r.stateDir)}
+		if r.failed != nil {
+			se.Step, se.Pos = r.failed.name, r.failed.pos
+		}
+		return se
 	case err == nil && r.cursor < len(r.replay):
 		next := r.replay[r.cursor]
 		return &DivergenceError{Runbook: r.rb.Name, Seq: next.Seq, Pos: "end of " + r.rb.Main,
@@ -500,6 +507,13 @@ func (r *runner) exec() error {
 		return r.refused
 	case err != nil:
 		se := &StepError{Runbook: r.rb.Name, Err: err, StateDir: r.stateDir, Changed: r.changedAny}
+		var mu *misuseError
+		switch {
+		case errors.As(err, &mu) || r.budgetHit:
+			se.Kind = KindRunbook
+		case errors.Is(err, exec.ErrNotFound):
+			se.Kind = KindEnvironment
+		}
 		if r.failed != nil {
 			se.Step, se.Pos = r.failed.name, r.failed.pos
 		}

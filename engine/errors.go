@@ -43,10 +43,22 @@ func ExitCode(err error) int {
 		}
 		return ExitUsage
 	case errors.As(err, &step):
+		if step.Kind != "" && !step.Changed {
+			return ExitUsage
+		}
 		return ExitFailed
 	}
 	return ExitUsage
 }
+
+// Kinds of StepError other than a failed step.
+const (
+	// KindRunbook: the runbook misused the language (a nested step, a
+	// result that is not data, the computation budget).
+	KindRunbook = "runbook"
+	// KindEnvironment: a program or the state dir was not usable.
+	KindEnvironment = "environment"
+)
 
 // BusyError: the state directory is held by a live run, or an unfinished
 // run is waiting for `runbook resume` or `runbook abort`.
@@ -80,8 +92,11 @@ func (e *StateError) Error() string { return e.Err.Error() }
 func (e *StateError) Unwrap() error { return e.Err }
 
 // StepError: the run stopped on a failure. Step is empty when the error
-// happened outside any step.
+// happened outside any step. Kind is empty for a step that failed on the
+// host, or KindRunbook / KindEnvironment: those exit 2 (like a usage
+// error) when nothing had been changed on the host.
 type StepError struct {
+	Kind      string
 	Runbook   string
 	Step      string
 	Pos       string

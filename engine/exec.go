@@ -115,6 +115,8 @@ type runner struct {
 	refused  *RefusedError
 	diverged *DivergenceError
 	paused   bool
+	// budgetHit: the computation budget stopped the runbook.
+	budgetHit bool
 
 	thread      *starlark.Thread
 	predeclared starlark.StringDict
@@ -163,18 +165,18 @@ func (r *runner) hostBuiltin(f builtins.Func) *starlark.Builtin {
 // stepBuiltin implements step(name, fn, *args, **kwargs).
 func (r *runner) stepBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	if len(args) < 2 {
-		return nil, fmt.Errorf("step: got %d positional arguments, want step(name, fn, *args, **kwargs)", len(args))
+		return nil, misuse("step: got %d positional arguments, want step(name, fn, *args, **kwargs)", len(args))
 	}
 	name, ok := starlark.AsString(args[0])
 	if !ok {
-		return nil, fmt.Errorf("step: name: got %s, want str", args[0].Type())
+		return nil, misuse("step: name: got %s, want str", args[0].Type())
 	}
 	if strings.TrimSpace(name) == "" || strings.ContainsAny(name, "\n\r") || len(name) > 200 {
-		return nil, fmt.Errorf("step: name %q: want a short, one-line, non-empty name", clip(name, 60))
+		return nil, misuse("step: name %q: want a short, one-line, non-empty name", clip(name, 60))
 	}
 	fn, ok := args[1].(starlark.Callable)
 	if !ok {
-		return nil, fmt.Errorf("step %q: fn: got %s, want a function", name, args[1].Type())
+		return nil, misuse("step %q: fn: got %s, want a function", name, args[1].Type())
 	}
 	rest := args[2:]
 	spec := stepSpec{name: name, kind: kindStep, call: builtins.DescribeCall(fn.Name(), rest, kwargs), pos: callerPos(thread)}
@@ -187,7 +189,7 @@ func (r *runner) stepBuiltin(thread *starlark.Thread, b *starlark.Builtin, args 
 // It returns the journal's record of the step, or nil past its end.
 func (r *runner) claim(spec *stepSpec) (int, *stepState, error) {
 	if r.cur != nil {
-		return 0, nil, fmt.Errorf("step %q cannot run inside step %q (%s): steps do not nest; call it after the outer step, or make it a plain function", spec.name, r.cur.name, r.cur.pos)
+		return 0, nil, misuse("step %q cannot run inside step %q (%s): steps do not nest; call it after the outer step, or make it a plain function", spec.name, r.cur.name, r.cur.pos)
 	}
 	r.cursor++
 	seq := r.cursor
@@ -242,7 +244,7 @@ func (r *runner) runStep(spec stepSpec, body func() (starlark.Value, error)) (st
 		var res []byte
 		res, err = AppendValue(nil, v)
 		if err != nil {
-			err = fmt.Errorf("step %q returned a value the journal cannot keep: %v", spec.name, err)
+			err = misuse("step %q returned a value the journal cannot keep: %v", spec.name, err)
 		} else {
 			status := StepOK
 			if ls.changed {
@@ -268,6 +270,16 @@ func (r *runner) runStep(spec stepSpec, body func() (starlark.Value, error)) (st
 	r.e.Report.Step(StepFailed, spec.name, time.Since(t0))
 	r.e.Report.Details(ls.would)
 	return nil, err
+}
+
+// misuseError is a runbook using the language wrongly (a nested step, a
+// result that is not data, ...): a bug in the runbook, not on the host.
+type misuseError struct{ msg string }
+
+func (e *misuseError) Error() string { return e.msg }
+
+func misuse(format string, args ...any) error {
+	return &misuseError{msg: fmt.Sprintf(format, args...)}
 }
 
 // stopping reports errors that end the process without failing the step:
@@ -390,7 +402,7 @@ func (r *runner) paramBuiltin(thread *starlark.Thread, b *starlark.Builtin, args
 	}
 	v, ok := r.params.Values[d.Name]
 	if !ok || thread.CallStackDepth() != 2 || thread.CallFrame(1).Pos.Filename() != r.rb.Main {
-		return nil, fmt.Errorf("param %s: declare parameters at the top level of %s, with constant arguments", d.Name, r.rb.Main)
+		return nil, misuse("param %s: declare parameters at the top level of %s, with constant arguments", d.Name, r.rb.Main)
 	}
 	return v, nil
 }
@@ -447,7 +459,7 @@ func (r *runner) load(thread *starlark.Thread, module string) (starlark.StringDi
 	}
 	if m := r.modules[target]; m != nil {
 		if m.loading {
-			return nil, fmt.Errorf("load %q: cycle: %s loads itself through other files", module, target)
+			return nil, misuse("load %q: cycle: %s loads itself through other files", module, target)
 		}
 		return m.globals, m.err
 	}

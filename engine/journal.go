@@ -337,10 +337,11 @@ func parseJournal(path string, data []byte) (*JournalData, error) {
 	if err := json.Unmarshal(data[:nl], &probe); err != nil || probe.Type != RecRun {
 		return nil, &JournalError{Path: path, Line: 1, Err: errors.New("not a runbook journal header")}
 	}
+	var versionErr *JournalError
 	if probe.V != JournalVersion {
-		return nil, &JournalError{Path: path, Line: 1, Err: fmt.Errorf("format version %d, this runbook reads version %d: use the runbook release that started the run, or give the run up with 'runbook abort'", probe.V, JournalVersion)}
+		versionErr = &JournalError{Path: path, Line: 1, Err: fmt.Errorf("format version %d, this runbook reads version %d: use the runbook release that started the run, or give the run up with 'runbook abort'", probe.V, JournalVersion)}
 	}
-	if err := json.Unmarshal(data[:nl], &jd.Header); err != nil {
+	if err := json.Unmarshal(data[:nl], &jd.Header); err != nil && versionErr == nil {
 		return nil, &JournalError{Path: path, Line: 1, Err: fmt.Errorf("header: %v", err)}
 	}
 	jd.Records = make([]Record, 0, bytes.Count(data, []byte{'\n'}))
@@ -358,6 +359,11 @@ func parseJournal(path string, data []byte) (*JournalData, error) {
 			continue
 		}
 		jd.Records = append(jd.Records, r)
+	}
+	if versionErr != nil {
+		// Records of another version are read only for an abort, which
+		// this release writes itself.
+		jd.Damage = versionErr
 	}
 	if jd.Damage != nil {
 		if n := len(jd.Records); n == 0 || jd.Records[n-1].Type != RecEnd || jd.Records[n-1].State != StateAborted {

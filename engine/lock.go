@@ -51,7 +51,12 @@ func acquireLock(stateDir, command string, now time.Time) (*lock, error) {
 		return nil, &StateError{Err: fmt.Errorf("lock state dir %s: %w", stateDir, err)}
 	}
 	if !ok {
+		// The holder writes its name just after it locks: give it a moment.
 		h := readHolder(stateDir)
+		for i := 0; h == nil && i < 20; i++ {
+			time.Sleep(10 * time.Millisecond)
+			h = readHolder(stateDir)
+		}
 		return nil, &BusyError{StateDir: stateDir, Holder: h}
 	}
 	h := Holder{PID: os.Getpid(), StartTime: procStartTime(os.Getpid()), Started: now.UTC().Format(time.RFC3339), BootID: realBootID(), Command: command}

@@ -105,7 +105,7 @@ func (r *runner) rebootBuiltin(thread *starlark.Thread, b *starlark.Builtin, arg
 		return nil, errors.New("reboot_and_resume: reason: want a one-line reason, e.g. \"switch the network backend\"")
 	}
 	if r.cur != nil {
-		return nil, fmt.Errorf("reboot_and_resume: called inside step %q; call it at the top level, between steps", r.cur.name)
+		return nil, misuse("reboot_and_resume: called inside step %q; call it at the top level, between steps", r.cur.name)
 	}
 	spec := stepSpec{name: "reboot: " + reason, kind: kindReboot, call: builtins.DescribeCall("reboot_and_resume", args, kwargs), pos: callerPos(thread)}
 	seq, rec, err := r.claim(&spec)

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"go.starlark.net/resolve"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
@@ -103,7 +104,7 @@ func Open(arg string, shipped fs.FS) (*Runbook, error) {
 		dir, base := filepath.Split(abs)
 		name := strings.TrimSuffix(base, ".star")
 		if _, err := os.Stat(abs); err != nil {
-			return nil, &LoadError{Runbook: name, Err: fmt.Errorf("runbook %s: %w", arg, errors.Unwrap(err))}
+			return nil, &LoadError{Runbook: name, Err: fmt.Errorf("runbook %s: %w; give the path of a .star file, or a shipped runbook's name (runbook list)", arg, errors.Unwrap(err))}
 		}
 		return parseRunbook(os.DirFS(dir), base, name, abs)
 	}
@@ -165,10 +166,33 @@ func parseRunbook(fsys fs.FS, main, name, origin string) (*Runbook, error) {
 	return rb, nil
 }
 
-// compileError flattens a resolver error list so that each problem
-// starts with its position.
+// compileError reports every problem the resolver found, one per line,
+// each starting with its position. The resolver suggests only names of
+// the file itself for an undefined name; the builtins are added here.
 func compileError(err error) error {
-	return err
+	var list resolve.ErrorList
+	if !errors.As(err, &list) {
+		return err
+	}
+	var candidates []string
+	for n := range predeclaredSet() {
+		candidates = append(candidates, n)
+	}
+	for n := range starlark.Universe {
+		candidates = append(candidates, n)
+	}
+	sort.Strings(candidates)
+	lines := make([]string, len(list))
+	for i, e := range list {
+		msg := e.Msg
+		if name, ok := strings.CutPrefix(msg, "undefined: "); ok && !strings.Contains(name, " ") {
+			if near := nearest(name, candidates); near != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", near)
+			}
+		}
+		lines[i] = fmt.Sprintf("%s: %s", e.Pos, msg)
+	}
+	return errors.New(strings.Join(lines, "\n"))
 }
 
 // resolveLoad turns a load() module string into a file name relative to

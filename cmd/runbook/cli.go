@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,7 @@ type cli struct {
 	xapiTimeout time.Duration
 	callTimeout time.Duration
 	maxSteps    uint64
+	envErr      error // a bad RUNBOOK_*_TIMEOUT, for the commands that run
 }
 
 // command is a subcommand: its help text lives beside its code.
@@ -97,12 +99,16 @@ func (c *cli) defaults() error {
 	c.reboot = c.envOr("RUNBOOK_REBOOT", "reboot")
 	c.noColor = c.getenv("NO_COLOR") != ""
 	c.maxSteps = engine.DefaultMaxSteps
+	// A bad duration in the environment must not stop status or abort:
+	// it is reported by the commands that use it.
 	var err error
 	if c.xapiTimeout, err = envDuration(c.getenv, "RUNBOOK_XAPI_TIMEOUT", engine.DefaultXapiTimeout); err != nil {
-		return err
+		c.envErr = err
+		c.xapiTimeout = engine.DefaultXapiTimeout
 	}
 	if c.callTimeout, err = envDuration(c.getenv, "RUNBOOK_CALL_TIMEOUT", engine.DefaultCallTimeout); err != nil {
-		return err
+		c.envErr = err
+		c.callTimeout = engine.DefaultCallTimeout
 	}
 	return nil
 }
@@ -271,7 +277,30 @@ func (p *paramOpts) fileData() ([]byte, error) {
 	if err != nil {
 		return nil, &usageError{msg: fmt.Sprintf("--params-file: %v", err)}
 	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil {
+		where := ""
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			line, col := lineCol(b, se.Offset)
+			where = fmt.Sprintf(" line %d, column %d:", line, col)
+		}
+		return nil, &usageError{msg: fmt.Sprintf("--params-file %s:%s %v; want a JSON object such as {\"ip\": \"10.10.51.11\"}", p.file, where, err)}
+	}
 	return b, nil
+}
+
+// lineCol turns a byte offset into a 1-based line and column.
+func lineCol(b []byte, off int64) (int, int) {
+	line, col := 1, 1
+	for i := int64(0); i < off-1 && i < int64(len(b)); i++ {
+		if b[i] == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
 }
 
 // openRunbook loads a runbook named on the command line.

@@ -22,6 +22,9 @@ The other global options are those the run recorded; only --xapi-timeout and
 				if len(args) != 0 {
 					return c.fail(&usageError{msg: "resume takes no arguments", hint: "runbook resume --help"})
 				}
+				if c.envErr != nil {
+					return c.fail(c.envErr)
+				}
 				e := c.engine()
 				if fs.Changed("xapi-timeout") {
 					e.ResumeXapiTimeout = c.xapiTimeout

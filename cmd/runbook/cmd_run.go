@@ -29,6 +29,9 @@ With --dry-run, read-only calls run for real and mutating ones are printed
 			dryRun := fs.Bool("dry-run", false, "print what would change; change nothing")
 			fs.Uint64Var(&c.maxSteps, "max-steps", c.maxSteps, "Starlark computation budget of the run (stops endless loops)")
 			return func(args []string) int {
+				if c.envErr != nil {
+					return c.fail(c.envErr)
+				}
 				rb, err := c.openRunbook(args, "run")
 				if err != nil {
 					return c.fail(err)

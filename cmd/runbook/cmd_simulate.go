@@ -32,6 +32,9 @@ declares, if any, else their default. The simulated host is removed afterwards u
 			dir := fs.String("dir", "", "make the simulated host and state here (kept)")
 			keep := fs.Bool("keep", false, "keep the temporary directory")
 			return func(args []string) int {
+				if c.envErr != nil {
+					return c.fail(c.envErr)
+				}
 				rb, err := c.openRunbook(args, "simulate")
 				if err != nil {
 					return c.fail(err)
