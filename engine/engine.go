@@ -61,6 +61,10 @@ type Engine struct {
 	// values a run recorded, for a resume given them explicitly.
 	ResumeXapiTimeout time.Duration
 	ResumeCallTimeout time.Duration
+
+	// noSync skips fsync of the journal: benchmarks only, to show what
+	// durability costs. Never set in the product.
+	noSync bool
 }
 
 func (e *Engine) now() time.Time {
@@ -162,18 +166,30 @@ func (e *Engine) hostFor(o RecordedOptions) (builtins.Host, error) {
 	return h, nil
 }
 
-// newRunner prepares a runner for a run directory and its options.
-func (e *Engine) newRunner(ctx context.Context, rb *Runbook, pv *ParamValues, o RecordedOptions, stateDir string) (*runner, error) {
+// prepare returns the options a new run records and the state dir.
+func (e *Engine) prepare() (RecordedOptions, string, error) {
+	o, err := e.record()
+	if err != nil {
+		return o, "", err
+	}
+	stateDir, err := e.stateDir()
+	return o, stateDir, err
+}
+
+// newRunner prepares a runner for a run's options (a dry run, or one
+// journaled in a run directory set by the caller).
+func (e *Engine) newRunner(ctx context.Context, rb *Runbook, pv *ParamValues, o RecordedOptions, stateDir string, dry bool) (*runner, error) {
 	host, err := e.hostFor(o)
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{e: e, rb: rb, opts: o, host: host, stateDir: stateDir, params: pv, ctx: ctx, modules: map[string]*loadedModule{}}
+	r := &runner{e: e, rb: rb, opts: o, host: host, stateDir: stateDir, params: pv, ctx: ctx, dry: dry, modules: map[string]*loadedModule{}}
 	callTimeout, _ := time.ParseDuration(o.CallTimeout)
 	r.env = &builtins.Env{
 		Host: host, Xe: o.Xe, Ifup: o.Ifup,
 		Environ:      []string{"RUNBOOK_ROOT=" + o.Root, "RUNBOOK_STATE_DIR=" + stateDir, "PATH=" + o.Path},
 		CallTimeout:  callTimeout,
+		DryRun:       dry,
 		Effects:      r,
 		Ctx:          ctx,
 		PollInterval: e.PollInterval,
@@ -229,11 +245,7 @@ func (e *Engine) Status() (*Status, error) {
 // *BusyError) while another run holds the state dir or an unfinished run
 // is waiting.
 func (e *Engine) Run(ctx context.Context, rb *Runbook, pv *ParamValues) error {
-	o, err := e.record()
-	if err != nil {
-		return err
-	}
-	stateDir, err := e.stateDir()
+	o, stateDir, err := e.prepare()
 	if err != nil {
 		return err
 	}
@@ -250,7 +262,7 @@ func (e *Engine) Run(ctx context.Context, rb *Runbook, pv *ParamValues) error {
 	} else if st != nil && st.blocks() {
 		return &BusyError{StateDir: stateDir, Waiting: st}
 	}
-	r, err := e.newRunner(ctx, rb, pv, o, stateDir)
+	r, err := e.newRunner(ctx, rb, pv, o, stateDir, false)
 	if err != nil {
 		return err
 	}
@@ -267,6 +279,7 @@ func (e *Engine) Run(ctx context.Context, rb *Runbook, pv *ParamValues) error {
 	if err != nil {
 		return &StateError{Err: err}
 	}
+	j.noSync = e.noSync
 	defer j.Close()
 	if err := setCurrent(stateDir, id); err != nil {
 		return err
@@ -280,21 +293,14 @@ func (e *Engine) Run(ctx context.Context, rb *Runbook, pv *ParamValues) error {
 // DryRun runs rb without changing anything: read-only builtins run,
 // mutating ones are printed. Nothing is journaled.
 func (e *Engine) DryRun(ctx context.Context, rb *Runbook, pv *ParamValues) error {
-	o, err := e.record()
+	o, stateDir, err := e.prepare()
 	if err != nil {
 		return err
 	}
-	stateDir, err := e.stateDir()
+	r, err := e.newRunner(ctx, rb, pv, o, stateDir, true)
 	if err != nil {
 		return err
 	}
-	r, err := e.newRunner(ctx, rb, pv, o, stateDir)
-	if err != nil {
-		return err
-	}
-	r.dry = true
-	r.env.DryRun = true
-	r.buildPredeclared()
 	r.e.Report.Info("%s: dry run: nothing will be changed", rb.Name)
 	return r.execute()
 }
@@ -339,7 +345,7 @@ func (e *Engine) Resume(ctx context.Context) error {
 	if e.ResumeCallTimeout > 0 {
 		opts.CallTimeout = e.ResumeCallTimeout.String()
 	}
-	r, err := e.newRunner(ctx, rb, pv, opts, stateDir)
+	r, err := e.newRunner(ctx, rb, pv, opts, stateDir, false)
 	if err != nil {
 		return err
 	}
