@@ -27,8 +27,13 @@ reliability:
 	RELIABILITY_SUMMARY=$(CURDIR)/bin/reliability.txt $(GO) test -count=1 ./reliability/; \
 	  status=$$?; cat bin/reliability.txt; exit $$status
 
-bench:
+# Benchmarks (about 2 minutes; results and method in bench/RESULTS.md).
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./bench/startup -bin $(BIN)
+	$(GO) run ./bench/compare -bin $(BIN) -n 30 -xapi-delay 0
+	$(GO) run ./bench/compare -bin $(BIN) -n 10 -xapi-delay 2
+	bash bench/testtime.sh $(MAKE)
 
 clean:
 	rm -rf bin

@@ -23,7 +23,6 @@ import (
 	"runtime"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"go.starlark.net/starlark"
 )
@@ -89,50 +88,11 @@ func (br *benchRun) engine(state string) *Engine {
 	}
 }
 
-// run starts a run. Without noSync it is exactly Engine.Run; with it,
-// it is Engine.Run with the journal's fsync skipped (and without the
-// lock and the check of the last run, which cost the same for any
-// number of steps).
+// run starts a run with Engine.Run, the journal's fsync skipped when
+// noSync is set.
 func (br *benchRun) run(e *Engine) error {
-	if !br.noSync {
-		return e.Run(context.Background(), br.rb, br.pv)
-	}
-	o, err := e.record()
-	if err != nil {
-		return err
-	}
-	stateDir, err := e.stateDir()
-	if err != nil {
-		return err
-	}
-	if err := ensureStateDir(stateDir); err != nil {
-		return err
-	}
-	r, err := e.newRunner(context.Background(), br.rb, br.pv, o, stateDir)
-	if err != nil {
-		return err
-	}
-	id, dir, err := newRunDir(stateDir, br.rb.Name, e.now())
-	if err != nil {
-		return err
-	}
-	files, err := br.rb.pin(filepath.Join(dir, pinnedDir))
-	if err != nil {
-		return err
-	}
-	h := &Header{Type: RecRun, V: JournalVersion, ID: id, Runbook: br.rb.Name, Origin: br.rb.Origin, Main: br.rb.Main, Files: files, Params: br.pv.JSON(), Options: o, Time: e.now().UTC().Format(time.RFC3339Nano)}
-	j, err := CreateJournal(filepath.Join(dir, journalName), h, e.now)
-	if err != nil {
-		return err
-	}
-	j.noSync = true
-	defer j.Close()
-	if err := setCurrent(stateDir, id); err != nil {
-		return err
-	}
-	r.j, r.runDir, r.id = j, dir, id
-	r.bootID, _ = r.hostBootID()
-	return r.execute()
+	e.noSync = br.noSync
+	return e.Run(context.Background(), br.rb, br.pv)
 }
 
 // BenchmarkSteps runs a runbook of 10,000 steps that do nothing on the

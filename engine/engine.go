@@ -353,9 +353,10 @@ func (e *Engine) Resume(ctx context.Context) error {
 	if err != nil {
 		return &StateError{Err: err}
 	}
+	j.noSync = e.noSync
 	defer j.Close()
 	r.j, r.runDir, r.id, r.resume = j, st.RunDir, st.ID, true
-	r.replay = foldSteps(jd.Records)
+	r.replay = st.steps
 	firstBoot := ""
 	ready := map[string]bool{}
 	for _, rec := range jd.Records {

@@ -509,12 +509,17 @@ func (r *runner) Backup(name string, old []byte, mode fs.FileMode, existed bool)
 		if err := writeFileSync(filepath.Join(r.runDir, rel), old, 0o600); err != nil {
 			return fmt.Errorf("back up %s: %w", name, err)
 		}
+		if err := syncDir(dir); err != nil {
+			return fmt.Errorf("back up %s: %w", name, err)
+		}
 	}
 	seq := 0
 	if r.cur != nil {
 		seq = r.cur.seq
 	}
-	return r.append(&Record{Type: RecBackup, Seq: seq, Path: name, File: rel, Existed: existed}, true)
+	// The previous content must be safe before the file is replaced; a
+	// file that did not exist has nothing to lose.
+	return r.append(&Record{Type: RecBackup, Seq: seq, Path: name, File: rel, Existed: existed}, existed)
 }
 
 var _ builtins.Effects = (*runner)(nil)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -115,6 +116,7 @@ type Journal struct {
 	path   string
 	f      *os.File
 	buf    []byte
+	dirty  bool // appended since the last fsync
 	noSync bool // benchmarks only: measure the cost of fsync
 	now    func() time.Time
 }
@@ -134,6 +136,10 @@ func CreateJournal(path string, h *Header, now func() time.Time) (*Journal, erro
 	if err := j.write(append(line, '\n'), true); err != nil {
 		f.Close()
 		return nil, err
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("create journal: %w", err)
 	}
 	return j, nil
 }
@@ -193,12 +199,16 @@ func lastNewlineEnd(f *os.File, size int64) (int64, error) {
 	return 0, nil
 }
 
-// Close closes the journal file after a final fsync.
+// Close closes the journal file, after an fsync if anything appended
+// since the last one is not on disk yet.
 func (j *Journal) Close() error {
 	if j == nil || j.f == nil {
 		return nil
 	}
-	err := j.Sync()
+	var err error
+	if j.dirty {
+		err = j.Sync()
+	}
 	if cerr := j.f.Close(); err == nil {
 		err = cerr
 	}
@@ -208,19 +218,21 @@ func (j *Journal) Close() error {
 
 // Sync makes everything appended so far durable.
 func (j *Journal) Sync() error {
+	j.dirty = false
 	if j.noSync {
 		return nil
 	}
 	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("sync journal %s: %w", j.path, err)
+		return fmt.Errorf("sync: %w", unwrapPath(err))
 	}
 	return nil
 }
 
 func (j *Journal) write(line []byte, sync bool) error {
 	if _, err := j.f.Write(line); err != nil {
-		return fmt.Errorf("append to journal %s: %w", j.path, err)
+		return fmt.Errorf("append: %w", unwrapPath(err))
 	}
+	j.dirty = true
 	if sync {
 		return j.Sync()
 	}
@@ -352,7 +364,7 @@ func parseJournal(path string, data []byte) (*JournalData, error) {
 		text := rest[:end]
 		rest = rest[end+1:]
 		var r Record
-		if err := json.Unmarshal(text, &r); err != nil || r.Type == "" {
+		if err := decodeRecord(text, &r); err != nil || r.Type == "" {
 			if jd.Damage == nil {
 				jd.Damage = &JournalError{Path: path, Line: line, Err: errors.New("damaged line: the journal cannot be trusted past this point; inspect it, then give the run up with 'runbook abort'")}
 			}

@@ -127,7 +127,8 @@ func (r *runner) rebootBuiltin(thread *starlark.Thread, b *starlark.Builtin, arg
 		if n := len(rec.Reboots); n > 0 {
 			before := rec.Reboots[n-1].BootID
 			if r.bootID != before {
-				if err := r.append(&Record{Type: RecCompleted, Seq: seq, Status: StepRebooted, Changed: true, Result: []byte("null")}, true); err != nil {
+				// Not fsynced: if lost, the next resume sees the new boot id again.
+				if err := r.append(&Record{Type: RecCompleted, Seq: seq, Status: StepRebooted, Changed: true, Result: []byte("null")}, false); err != nil {
 					return nil, err
 				}
 				r.changedAny = true

@@ -305,6 +305,18 @@ func (rb *Runbook) pin(dir string) ([]PinnedFile, error) {
 		}
 		files = append(files, PinnedFile{Name: n, SHA256: hashHex(rb.Files[n])})
 	}
+	dirs := map[string]bool{dir: true}
+	for _, n := range names {
+		for d := filepath.Dir(filepath.Join(dir, filepath.FromSlash(n))); len(d) >= len(dir); d = filepath.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	dirs[filepath.Dir(dir)] = true
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return nil, fmt.Errorf("pin runbook: %w", err)
+		}
+	}
 	return files, nil
 }
 

@@ -125,6 +125,9 @@ func newRunDir(stateDir, runbook string, now time.Time) (string, string, error) 
 		dir := runDirOf(stateDir, id)
 		err := os.Mkdir(dir, 0o700)
 		if err == nil {
+			if err := syncDir(filepath.Dir(dir)); err != nil {
+				return "", "", &StateError{Err: fmt.Errorf("create run dir: %w", err)}
+			}
 			return id, dir, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {

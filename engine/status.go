@@ -55,6 +55,8 @@ type Status struct {
 	Backups []Backup `json:"backups"`
 	// Interrupted names the signal that last stopped the run, if any.
 	Interrupted string `json:"interrupted,omitempty"`
+
+	steps []*stepState // as folded from the journal, for a resume
 }
 
 // StepStatus is one step of a run.
@@ -193,6 +195,7 @@ func statusOf(runDir string, jd *JournalData, holder *Holder, shipped fs.FS) *St
 		st.Params = json.RawMessage("{}")
 	}
 	steps := foldSteps(jd.Records)
+	st.steps = steps
 	lastSession, lastEnd := -1, -1
 	for i := range jd.Records {
 		r := &jd.Records[i]

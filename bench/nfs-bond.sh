@@ -1,0 +1,360 @@
+#!/usr/bin/env bash
+# nfs-bond as a plain bash script, the baseline of bench/compare.
+#
+# It issues the same xe, xe-switch-network-backend, reboot and ifup calls,
+# and the same file reads and writes, in the same order, as
+#   runbook run nfs-bond -p ip=IP -p netmask=MASK -p evacuate=true
+#   runbook resume        # what the boot hook runs after the reboot
+# on a fresh simulated host (`runbook sim init`): run it once, it reboots
+# the host and exits 0; run it again (as a boot hook would) and it
+# finishes. What it must remember across the reboot (the host, the MACs,
+# whether it evacuated the host, whether the host was enabled) goes to
+# $BENCH_STATE/nfs-bond.state.
+#
+# It checks what the runbook's preflight checks on the way, with bash
+# builtins only (no grep, sed or awk), but it is a baseline to time, not a
+# replacement: no journal, no fsync, no backups, no atomic writes.
+#
+# Usage: RUNBOOK_ROOT=DIR RUNBOOK_XE=DIR/bin/xe RUNBOOK_IFUP=DIR/bin/ifup \
+#        RUNBOOK_REBOOT=DIR/bin/reboot BENCH_STATE=STATEDIR bench/nfs-bond.sh IP NETMASK
+set -u
+
+ROOT=${RUNBOOK_ROOT:?set RUNBOOK_ROOT}
+XE=${RUNBOOK_XE:?set RUNBOOK_XE}
+IFUP=${RUNBOOK_IFUP:?set RUNBOOK_IFUP}
+REBOOT=${RUNBOOK_REBOOT:?set RUNBOOK_REBOOT}
+STATE=${BENCH_STATE:?set BENCH_STATE}
+IP=${1:-10.10.51.11}
+NETMASK=${2:-255.255.255.0}
+BOND=bond51
+SLAVES=(eth2 eth3)
+MODE=active-backup
+MIIMON=100
+BONDING_OPTS="mode=$MODE miimon=$MIIMON"
+UNIT_NAME=runbook-$BOND.service
+HOOK_UNIT=$ROOT/etc/systemd/system/runbook-resume.service
+HOOK_LINK=$ROOT/etc/systemd/system/multi-user.target.wants/runbook-resume.service
+SAVED=$STATE/nfs-bond.state
+IFCFG=$ROOT/etc/sysconfig/network-scripts
+PATH=${XE%/*}:$PATH # other programs are looked up next to xe first, as runbook does
+
+die() {
+	echo "nfs-bond: $*" >&2
+	exit 1
+}
+
+# slurp FILE VAR: the file's content into VAR, no fork.
+slurp() {
+	IFS= read -r -d '' "$2" <"$1"
+	return 0
+}
+
+# ip2int IP: the address as a 32-bit integer in $REPLY.
+ip2int() {
+	local IFS=.
+	set -- $1
+	REPLY=$(((($1 << 24) | ($2 << 16) | ($3 << 8) | $4)))
+}
+
+# overlaps IP1 MASK1 IP2 MASK2: whether the two networks share an address.
+overlaps() {
+	local a m b n
+	ip2int "$1"; a=$REPLY
+	ip2int "$2"; m=$REPLY
+	ip2int "$3"; b=$REPLY
+	ip2int "$4"; n=$REPLY
+	(((a & m & n) == (b & m & n)))
+}
+
+# records TEXT: xe records into the associative array REC, keyed
+# "INDEX field"; NREC is the number of records.
+declare -A REC
+NREC=0
+records() {
+	local line re='^ *([^ ]+) \(([ A-Z]+)\) *: ?(.*)$' i=-1 gap=1
+	REC=()
+	while IFS= read -r line; do
+		if [[ $line =~ $re ]]; then
+			if ((gap)); then
+				i=$((i + 1))
+				gap=0
+			fi
+			REC["$i ${BASH_REMATCH[1]}"]=${BASH_REMATCH[3]}
+		elif [[ -z $line ]]; then
+			gap=1
+		fi
+	done <<<"$1"
+	NREC=$((i + 1))
+}
+
+# sort_array NAME: sorts the array NAME in place (insertion sort, builtins
+# only), as the runbook's running_guests sorts guest names.
+sort_array() {
+	local -n arr=$1
+	local i j v
+	for ((i = 1; i < ${#arr[@]}; i++)); do
+		v=${arr[i]}
+		for ((j = i - 1; j >= 0; j--)); do
+			[[ ${arr[j]} > $v ]] || break
+			arr[j + 1]=${arr[j]}
+		done
+		arr[j + 1]=$v
+	done
+}
+
+if [[ ! -e $SAVED ]]; then
+	# --- Before the reboot: what `runbook run` does.
+	echo "nfs-bond: bash"
+	boot_before=""
+	slurp "$ROOT/proc/sys/kernel/random/boot_id" boot_before
+	boot_before=${boot_before%$'\n'}
+
+	# find host
+	slurp "$ROOT/etc/xensource-inventory" inv
+	uuid=""
+	while IFS= read -r line; do
+		if [[ $line == INSTALLATION_UUID=* ]]; then
+			uuid=${line#*=}
+			uuid=${uuid//\'/}
+			uuid=${uuid//\"/}
+		fi
+	done <<<"$inv"
+	here_name=""
+	[[ -e $ROOT/etc/hostname ]] && slurp "$ROOT/etc/hostname" here_name
+	here_name=${here_name%$'\n'}
+	[[ -n $uuid ]] || die "no INSTALLATION_UUID in /etc/xensource-inventory"
+	out=$("$XE" host-list uuid="$uuid" params=uuid,name-label,enabled,software-version) || die "xe host-list failed"
+	records "$out"
+	((NREC == 1)) || die "host $uuid not found"
+	name=${REC["0 name-label"]}
+	host_enabled=${REC["0 enabled"]}
+	sv=${REC["0 software-version"]}
+	backend=""
+	if [[ $sv == *"network_backend: "* ]]; then
+		backend=${sv#*network_backend: }
+		backend=${backend%%;*}
+	fi
+	echo "  ok       find host"
+
+	# inspect the host
+	conf=""
+	[[ -e $ROOT/etc/xensource/network.conf ]] && slurp "$ROOT/etc/xensource/network.conf" conf
+	conf=${conf%$'\n'}
+	out=$("$XE" pif-list host-uuid="$uuid" params=uuid,device,MAC,physical,managed,currently-attached,VLAN,bond-master-of,bond-slave-of,management,network-uuid,host-uuid,IP-configuration-mode,IP,netmask,gateway,disallow-unplug,other-config) || die "xe pif-list failed"
+	records "$out"
+	declare -A PIF
+	for ((i = 0; i < NREC; i++)); do
+		PIF[${REC["$i device"]}]=$i
+	done
+	guests=()
+	if [[ $backend != bridge ]]; then
+		vms=$("$XE" vm-list resident-on="$uuid" is-control-domain=false power-state=running params=uuid,name-label) || die "xe vm-list failed"
+		while IFS= read -r line; do
+			[[ $line == *"name-label ( RW): "* ]] && guests+=("${line#*: }")
+		done <<<"$vms"
+		sort_array guests
+	fi
+	switch=""
+	[[ $backend != bridge && $conf != bridge ]] && switch=$(type -P xe-switch-network-backend)
+	echo "  ok       inspect $name"
+
+	# inspect the bond
+	[[ -e $ROOT/proc/net/bonding/$BOND ]] && die "$BOND already exists"
+	for dev in "${SLAVES[@]}" "$BOND"; do
+		[[ -e $IFCFG/ifcfg-$dev ]] && die "ifcfg-$dev already exists"
+	done
+	echo "  ok       inspect $BOND"
+
+	# preflight: every problem at once, nothing changed yet
+	problems=()
+	for dev in "${SLAVES[@]}"; do
+		i=${PIF[$dev]-}
+		if [[ -z $i ]]; then
+			problems+=("slave $dev: no PIF $dev on $name")
+			continue
+		fi
+		[[ ${REC["$i management"]} == true ]] && problems+=("slave $dev: it is the management interface")
+		[[ ${REC["$i bond-slave-of"]} != "<not in database>" || -n ${REC["$i bond-master-of"]} ]] && problems+=("slave $dev: already bonded")
+		[[ ${REC["$i VLAN"]} != -1 ]] && problems+=("slave $dev: it carries a VLAN")
+		[[ ${REC["$i IP-configuration-mode"]} != None || -n ${REC["$i IP"]} ]] && problems+=("slave $dev: it has an address")
+		[[ -z ${REC["$i MAC"]} ]] && problems+=("slave $dev: no MAC")
+	done
+	[[ -n ${PIF[$BOND]-} ]] && problems+=("param bond: $BOND is already a xapi device")
+	for ((i = 0; i < NREC; i++)); do
+		pip=${REC["$i IP"]} pmask=${REC["$i netmask"]}
+		[[ -n $pip && -n $pmask ]] || continue
+		overlaps "$IP" "$NETMASK" "$pip" "$pmask" && problems+=("param ip: the storage network overlaps ${REC["$i device"]}")
+	done
+	if [[ $backend != bridge ]]; then
+		[[ $conf != bridge && -z $switch ]] && problems+=("no xe-switch-network-backend")
+	fi
+	if ((${#problems[@]})); then
+		printf 'nfs-bond: %s\n' "${problems[@]}" >&2
+		exit 2
+	fi
+
+	if [[ $backend != bridge ]]; then
+		# switch the network backend to bridge
+		conf=""
+		[[ -e $ROOT/etc/xensource/network.conf ]] && slurp "$ROOT/etc/xensource/network.conf" conf
+		conf=${conf%$'\n'}
+		if [[ $conf != bridge ]]; then
+			out=$(xe-switch-network-backend bridge 2>&1) || die "xe-switch-network-backend failed: $out"
+		fi
+		echo "  changed  switch the network backend to bridge"
+
+		# evacuate the host (it disables the host; the host is enabled
+		# again after the reboot if it was enabled at the start)
+		evacuating=false
+		if ((${#guests[@]})); then
+			evacuating=true
+			enabled=$("$XE" host-param-get uuid="$uuid" param-name=enabled) || die "xe host-param-get failed"
+			if [[ $enabled == true ]]; then
+				out=$("$XE" host-disable uuid="$uuid") || die "xe host-disable failed"
+			fi
+			vms=$("$XE" vm-list resident-on="$uuid" is-control-domain=false power-state=running params=uuid,name-label) || die "xe vm-list failed"
+			if [[ $vms == *"name-label ( RW): "* ]]; then
+				out=$("$XE" host-evacuate uuid="$uuid") || die "xe host-evacuate failed"
+			fi
+			echo "  changed  evacuate $name"
+		fi
+		moved=${guests[*]}
+
+		# reboot and resume: remember what the second half needs, install
+		# the boot hook, reboot
+		macs=""
+		for dev in "${SLAVES[@]}"; do
+			mac=${REC["${PIF[$dev]} MAC"]}
+			macs+="$dev=${mac,,} "
+		done
+		slurp "$ROOT/proc/sys/kernel/random/boot_id" boot_before
+		boot_before=${boot_before%$'\n'}
+		printf 'uuid=%q\nname=%q\nmacs=%q\nevacuating=%q\nhost_enabled=%q\nmoved=%q\nboot_before=%q\n' \
+			"$uuid" "$name" "$macs" "$evacuating" "$host_enabled" "$moved" "$boot_before" >"$SAVED"
+		printf '[Unit]\nDescription=Resume nfs-bond after the reboot\nAfter=network-online.target xapi.service\n\n[Service]\nType=oneshot\nExecStart=/bin/bash %s\n\n[Install]\nWantedBy=multi-user.target\n' "$0" >"$HOOK_UNIT"
+		ln -s /etc/systemd/system/runbook-resume.service "$HOOK_LINK"
+		echo "rebooting the host: switch the network backend of $name to bridge"
+		"$REBOOT" || die "reboot failed"
+		exit 0
+	fi
+	die "the running backend is already bridge: this baseline only covers a fresh simulated host"
+fi
+
+# --- After the reboot: what `runbook resume` does.
+echo "nfs-bond: bash, after the reboot"
+. "$SAVED"
+boot_now=""
+slurp "$ROOT/proc/sys/kernel/random/boot_id" boot_now
+boot_now=${boot_now%$'\n'}
+[[ $boot_now != "$boot_before" ]] || die "the host did not reboot"
+echo "  rebooted reboot: switch the network backend of $name to bridge"
+
+# wait for xapi, with the engine's back-off: 0.5 s, doubling, at most 5 s
+delay=0.5
+until "$XE" pool-list params=uuid --minimal >/dev/null 2>&1; do
+	sleep "$delay"
+	case $delay in
+	0.5) delay=1 ;;
+	1) delay=2 ;;
+	2) delay=4 ;;
+	*) delay=5 ;;
+	esac
+done
+
+if [[ $evacuating == true && $host_enabled == true ]]; then
+	enabled=$("$XE" host-param-get uuid="$uuid" param-name=enabled) || die "xe host-param-get failed"
+	if [[ $enabled != true ]]; then
+		out=$("$XE" host-enable uuid="$uuid") || die "xe host-enable failed"
+	fi
+	echo "  changed  re-enable $name"
+	echo "guests moved away before the reboot (${moved// /, }) were left where they are"
+fi
+
+# confirm the running backend is bridge
+backend=$("$XE" host-param-get uuid="$uuid" param-name=software-version param-key=network_backend) || die "xe host-param-get failed"
+[[ $backend == bridge ]] || die "after the reboot the running network backend is still $backend"
+for f in /etc/modprobe.d/blacklist-bridge.conf /etc/modprobe.d/blacklist-bridge; do
+	[[ -e $ROOT$f ]] && die "$f still blacklists the bridge module"
+done
+echo "  ok       confirm the running backend is bridge"
+echo "  ok       record the MACs of ${SLAVES[0]}, ${SLAVES[1]}"
+
+# forget the slaves' PIFs
+for dev in "${SLAVES[@]}"; do
+	uuids=$("$XE" pif-list host-uuid="$uuid" device="$dev" physical=true params=uuid --minimal) || die "xe pif-list failed"
+	IFS=, read -r -a list <<<"$uuids"
+	for u in "${list[@]}"; do
+		out=$("$XE" pif-forget uuid="$u") || die "xe pif-forget failed"
+	done
+	left=$("$XE" pif-list host-uuid="$uuid" device="$dev" physical=true params=uuid --minimal) || die "xe pif-list failed"
+	[[ -z $left ]] || die "xapi still lists $dev after pif-forget"
+	echo "  changed  forget $dev"
+done
+
+# ifcfg files
+for pair in $macs; do
+	dev=${pair%%=*} mac=${pair#*=}
+	printf '# Member %s of the storage bond %s, written by runbook nfs-bond.\nDEVICE=%s\nHWADDR=%s\nMASTER=%s\nSLAVE=yes\nONBOOT=yes\nBOOTPROTO=none\n' \
+		"$dev" "$BOND" "$dev" "$mac" "$BOND" >"$IFCFG/ifcfg-$dev"
+	echo "  changed  write ifcfg-$dev"
+done
+printf '# Storage bond %s, written by runbook nfs-bond. No GATEWAY: the management interface keeps the default route.\nDEVICE=%s\nIPADDR=%s\nNETMASK=%s\nONBOOT=yes\nBOOTPROTO=none\nBONDING_OPTS="%s"\n' \
+	"$BOND" "$BOND" "$IP" "$NETMASK" "$BONDING_OPTS" >"$IFCFG/ifcfg-$BOND"
+echo "  changed  write ifcfg-$BOND"
+
+# a modprobe alias only for initscripts that cannot create a bond alone
+functions=""
+if [[ -e $IFCFG/network-functions ]]; then
+	slurp "$IFCFG/network-functions" functions
+	if [[ $functions != *install_bonding_driver* ]]; then
+		printf 'alias %s bonding\n' "$BOND" >"$ROOT/etc/modprobe.d/$BOND.conf"
+	fi
+fi
+echo "  ok       modprobe alias for $BOND if needed"
+
+# bring the bond up
+[[ -e $ROOT/proc/net/bonding/$BOND ]] && die "$BOND is already up"
+out=$("$IFUP" "$BOND" 2>&1) || die "ifup $BOND failed: $out"
+echo "  changed  bring up $BOND"
+
+# verify /proc/net/bonding
+slurp "$ROOT/proc/net/bonding/$BOND" status
+mode="" mii="" polling="" active="" slave="" members=()
+declare -A slave_mii
+while IFS= read -r line; do
+	case $line in
+	"Bonding Mode: "*) mode=${line#*: } ;;
+	"Currently Active Slave: "*) active=${line#*: } ;;
+	"MII Polling Interval (ms): "*) polling=${line#*: } ;;
+	"Slave Interface: "*)
+		slave=${line#*: }
+		members+=("$slave")
+		;;
+	"MII Status: "*)
+		if [[ -z $slave ]]; then
+			mii=${line#*: }
+		else
+			slave_mii[$slave]=${line#*: }
+		fi
+		;;
+	esac
+done <<<"$status"
+[[ $mode == "fault-tolerance (active-backup)" ]] || die "$BOND: mode $mode"
+[[ $polling != 0 ]] || die "$BOND: MII polling interval is 0"
+[[ $mii == up ]] || die "$BOND: MII status $mii"
+for dev in "${SLAVES[@]}"; do
+	[[ ${slave_mii[$dev]-} == up ]] || die "$BOND: slave $dev is not up"
+done
+echo "  ok       verify $BOND"
+
+# bring the bond up at boot
+printf '[Unit]\nDescription=Storage bond %s (written by runbook nfs-bond)\nWants=network-pre.target\nAfter=network-pre.target\nBefore=network.target xapi.service\n\n[Service]\nType=oneshot\nExecStart=/sbin/ifup %s\nRemainAfterExit=yes\n\n[Install]\nWantedBy=multi-user.target\n' \
+	"$BOND" "$BOND" >"$ROOT/etc/systemd/system/$UNIT_NAME"
+ln -s "/etc/systemd/system/$UNIT_NAME" "$ROOT/etc/systemd/system/multi-user.target.wants/$UNIT_NAME"
+echo "  changed  bring $BOND up at boot ($UNIT_NAME)"
+members_text=${members[*]}
+echo "$BOND: $mode, slaves ${members_text// /, }, active $active, address $IP/$NETMASK"
+
+# the run is over: remove the boot hook and what was kept for it
+rm -f "$HOOK_LINK" "$HOOK_UNIT" "$SAVED"
+echo "nfs-bond: succeeded"
