@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,4 +87,24 @@ func TestAppendRecordRoundTrip(t *testing.T) {
 	if got.Msg != "a\"b\\c\n\t\x01\u2028é\ufffd<>&" || got.Seq != 3 || !got.Changed || string(got.Result) != `{"x":[1,2.5]}` {
 		t.Errorf("round trip: got %+v", got)
 	}
+}
+
+// A journal is read after crashes and by hand edits: reading never
+// panics; it either succeeds or fails with a JournalError that names the
+// journal.
+func FuzzParseJournal(f *testing.F) {
+	f.Add([]byte(testHeader + "\n" + `{"type":"started","seq":1,"name":"a","kind":"step","key":"k"}` + "\n"))
+	f.Add([]byte(testHeader + "\ngarbage\n" + `{"type":"end","state":"aborted"}` + "\n"))
+	f.Add([]byte(`{"type":"run","v":2}` + "\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		jd, err := parseJournal("j", data)
+		if err != nil {
+			var je *JournalError
+			if !errors.As(err, &je) || !strings.HasPrefix(err.Error(), "journal j") {
+				t.Fatalf("error %v is not a JournalError naming the journal", err)
+			}
+			return
+		}
+		foldSteps(jd.Records)
+	})
 }

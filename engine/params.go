@@ -460,7 +460,11 @@ func ResolveParams(rb *Runbook, flags []string, file []byte) (*ParamValues, erro
 			if near := nearest(name, names); near != "" {
 				hint = fmt.Sprintf("; did you mean %s?", near)
 			}
-			bad("%s: unknown parameter%s (see: runbook show %s)", name, hint, rb.Name)
+			shown := name
+			if !validIdent(name) {
+				shown = strconv.Quote(name)
+			}
+			bad("%s: unknown parameter%s (see: runbook show %s)", shown, hint, rb.Name)
 			continue
 		}
 		var (

@@ -109,3 +109,34 @@ z = param("x")`, `t.star:2:5: param x: declared twice`},
 		}
 	}
 }
+
+// Parameter values come from the command line and files: untrusted text.
+// Resolving never panics, and either succeeds with every value of its
+// declared type or reports problems that each name the runbook and the
+// parameter.
+func FuzzResolveParams(f *testing.F) {
+	rb := parseTestRunbook(&testing.T{}, paramsSrc)
+	f.Add("name=x", "ip=10.0.0.1", `{"count": 4}`)
+	f.Add("ifs=eth0,eth0", "mask=24", `{"ifs": ["a", 1]}`)
+	f.Add("gw=", "on=maybe", `[1]`)
+	f.Fuzz(func(t *testing.T, flag1, flag2, file string) {
+		pv, err := ResolveParams(rb, []string{flag1, flag2}, []byte(file))
+		if err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if !strings.HasPrefix(line, "t: ") {
+					t.Fatalf("problem line %q does not start with the runbook's name", line)
+				}
+			}
+			return
+		}
+		for _, d := range rb.Params {
+			v, ok := pv.Values[d.Name]
+			if !ok {
+				t.Fatalf("param %s has no value", d.Name)
+			}
+			if v == nil || (v.String() != "None" && strings.ContainsAny(ParamText(v), "\n\x00")) {
+				t.Fatalf("param %s: value %v escaped validation", d.Name, v)
+			}
+		}
+	})
+}

@@ -55,8 +55,13 @@ func systemdQuote(s string) string {
 	return `"` + s + `"`
 }
 
+// hostBootID reads the host's boot id. A host without one (a bare
+// simulated root) has the empty boot id until a reboot writes one.
 func (r *runner) hostBootID() (string, error) {
 	b, err := r.host.ReadFile(bootIDPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
 	if err != nil {
 		return "", fmt.Errorf("read boot id: %w", err)
 	}
