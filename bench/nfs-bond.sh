@@ -208,8 +208,9 @@ if [[ ! -e $SAVED ]]; then
 		evacuating=false
 		if ((${#guests[@]})); then
 			evacuating=true
-			enabled=$("$XE" host-param-get uuid="$uuid" param-name=enabled) || die "xe host-param-get failed"
-			if [[ $enabled == true ]]; then
+			enabled=$("$XE" host-list uuid="$uuid" params=enabled) || die "xe host-list failed"
+			enabled=${enabled%%$'\n'*}
+			if [[ $enabled != *": false" ]]; then
 				out=$("$XE" host-disable uuid="$uuid") || die "xe host-disable failed"
 			fi
 			vms=$("$XE" vm-list resident-on="$uuid" is-control-domain=false power-state=running params=uuid,name-label) || die "xe vm-list failed"
@@ -262,8 +263,9 @@ until "$XE" pool-list params=uuid --minimal >/dev/null 2>&1; do
 done
 
 if [[ $evacuating == true && $host_enabled == true ]]; then
-	enabled=$("$XE" host-param-get uuid="$uuid" param-name=enabled) || die "xe host-param-get failed"
-	if [[ $enabled != true ]]; then
+	enabled=$("$XE" host-list uuid="$uuid" params=enabled) || die "xe host-list failed"
+	enabled=${enabled%%$'\n'*}
+	if [[ $enabled != *": true" ]]; then
 		out=$("$XE" host-enable uuid="$uuid") || die "xe host-enable failed"
 	fi
 	echo "  changed  re-enable $name"
@@ -271,8 +273,8 @@ if [[ $evacuating == true && $host_enabled == true ]]; then
 fi
 
 # confirm the running backend is bridge
-backend=$("$XE" host-param-get uuid="$uuid" param-name=software-version param-key=network_backend) || die "xe host-param-get failed"
-[[ $backend == bridge ]] || die "after the reboot the running network backend is still $backend"
+sv=$("$XE" host-list uuid="$uuid" params=software-version) || die "xe host-list failed"
+[[ $sv == *"network_backend: bridge"* ]] || die "after the reboot the running network backend is not bridge: $sv"
 for f in /etc/modprobe.d/blacklist-bridge.conf /etc/modprobe.d/blacklist-bridge; do
 	[[ -e $ROOT$f ]] && die "$f still blacklists the bridge module"
 done

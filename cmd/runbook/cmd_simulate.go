@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -43,14 +44,17 @@ declares, if any, else their default. The simulated host is removed afterwards u
 				if err != nil {
 					return c.fail(err)
 				}
-				given := map[string]bool{}
+				given := map[string]json.RawMessage{}
+				if file != nil {
+					json.Unmarshal(file, &given) // checked by fileData
+				}
 				for _, p := range po.params {
 					name, _, _ := strings.Cut(p, "=")
-					given[name] = true
+					given[name] = nil
 				}
 				params := append([]string(nil), po.params...)
 				for _, d := range rb.Params {
-					if d.Example != "" && !given[d.Name] && !strings.Contains(string(file), `"`+d.Name+`"`) {
+					if _, ok := given[d.Name]; !ok && d.Example != "" {
 						params = append(params, d.Name+"="+d.Example)
 					}
 				}
