@@ -26,19 +26,20 @@ func fastDecodeRecord(b []byte, r *Record) bool {
 	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
 		return false
 	}
+	d := &decoder{data: b, text: string(b)}
 	i := 1
 	if b[i] == '}' {
 		return i == len(b)-1
 	}
 	for {
-		key, next, ok := plainString(b, i)
+		key, next, ok := plainString(d, i)
 		if !ok || next >= len(b) || b[next] != ':' {
 			return false
 		}
 		i = next + 1
 		switch key {
 		case "type", "time", "name", "kind", "call", "key", "pos", "status", "error", "boot_id", "reason", "msg", "path", "file", "signal", "state", "mode":
-			s, next, ok := plainString(b, i)
+			s, next, ok := plainString(d, i)
 			if !ok {
 				return false
 			}
@@ -140,65 +141,19 @@ func hasAt(b []byte, i int, word string) bool {
 	return len(b)-i >= len(word) && string(b[i:i+len(word)]) == word
 }
 
-// plainString reads the JSON string at b[i], returning it and the index
-// after its closing quote. Escapes other than \uXXXX outside the surrogate
-// range are left to encoding/json (reported as not ok).
-func plainString(b []byte, i int) (string, int, bool) {
-	if i >= len(b) || b[i] != '"' {
+// plainString reads the JSON string at b[i] with the value decoder's
+// string reader, returning it and the index after its closing quote.
+// Invalid UTF-8 is left to encoding/json, which replaces it.
+func plainString(d *decoder, i int) (string, int, bool) {
+	if i >= len(d.data) || d.data[i] != '"' {
 		return "", 0, false
 	}
-	var out []byte // only when there are escapes
-	start := i + 1
-	for j := start; j < len(b); j++ {
-		c := b[j]
-		switch {
-		case c == '"':
-			var s string
-			if out == nil {
-				s = string(b[start:j])
-			} else {
-				s = string(append(out, b[start:j]...))
-			}
-			// encoding/json replaces invalid UTF-8; leave that to it.
-			return s, j + 1, utf8.ValidString(s)
-		case c < 0x20:
-			return "", 0, false
-		case c == '\\':
-			if j+1 >= len(b) {
-				return "", 0, false
-			}
-			out = append(out, b[start:j]...)
-			switch e := b[j+1]; e {
-			case '"', '\\', '/':
-				out = append(out, e)
-			case 'n':
-				out = append(out, '\n')
-			case 't':
-				out = append(out, '\t')
-			case 'r':
-				out = append(out, '\r')
-			case 'b':
-				out = append(out, '\b')
-			case 'f':
-				out = append(out, '\f')
-			case 'u':
-				if j+6 > len(b) {
-					return "", 0, false
-				}
-				n, err := strconv.ParseUint(string(b[j+2:j+6]), 16, 16)
-				if err != nil || (n >= 0xd800 && n < 0xe000) {
-					return "", 0, false
-				}
-				out = utf8.AppendRune(out, rune(n))
-				j += 4
-			default:
-				return "", 0, false
-			}
-			j++
-			start = j + 1
-		}
+	d.pos = i
+	s, err := d.str()
+	if err != nil || !utf8.ValidString(s) {
+		return "", 0, false
 	}
-	return "", 0, false
+	return s, d.pos, true
 }
 
 // skipValue returns the index just after the JSON value at b[i]. It does
