@@ -232,6 +232,17 @@ func (x *xeCall) lookup(cl *class) (*record, error) {
 }
 
 // lookupField is field_lookup: an unknown name is a missing parameter.
+// paramField finds the record named by uuid= and its field named by
+// param-name=, for the param-get/-add/-remove/-clear commands.
+func (x *xeCall) paramField(cl *class) (*field, error) {
+	r, err := x.lookup(cl)
+	if err != nil {
+		return nil, err
+	}
+	name, _ := x.param("param-name")
+	return lookupField(r, name)
+}
+
 func lookupField(r *record, name string) (*field, error) {
 	if f := r.field(name); f != nil {
 		return f, nil
@@ -255,12 +266,7 @@ func (x *xeCall) paramList(cl *class) error {
 }
 
 func (x *xeCall) paramGet(cl *class) error {
-	r, err := x.lookup(cl)
-	if err != nil {
-		return err
-	}
-	name, _ := x.param("param-name")
-	f, err := lookupField(r, name)
+	f, err := x.paramField(cl)
 	if err != nil {
 		return err
 	}
@@ -324,12 +330,7 @@ func (x *xeCall) paramSet(cl *class) error {
 }
 
 func (x *xeCall) paramAdd(cl *class) error {
-	r, err := x.lookup(cl)
-	if err != nil {
-		return err
-	}
-	name, _ := x.param("param-name")
-	f, err := lookupField(r, name)
+	f, err := x.paramField(cl)
 	if err != nil {
 		return err
 	}
@@ -357,16 +358,11 @@ func (x *xeCall) paramAdd(cl *class) error {
 }
 
 func (x *xeCall) paramRemove(cl *class) error {
-	r, err := x.lookup(cl)
+	f, err := x.paramField(cl)
 	if err != nil {
 		return err
 	}
-	name, _ := x.param("param-name")
 	key, _ := x.param("param-key")
-	f, err := lookupField(r, name)
-	if err != nil {
-		return err
-	}
 	switch {
 	case f.getSet != nil && f.removeSet != nil:
 		if !slices.Contains(f.getSet(), key) {
@@ -385,12 +381,7 @@ func (x *xeCall) paramRemove(cl *class) error {
 }
 
 func (x *xeCall) paramClear(cl *class) error {
-	r, err := x.lookup(cl)
-	if err != nil {
-		return err
-	}
-	name, _ := x.param("param-name")
-	f, err := lookupField(r, name)
+	f, err := x.paramField(cl)
 	if err != nil {
 		return err
 	}
