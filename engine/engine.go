@@ -198,11 +198,6 @@ func (e *Engine) newRunner(ctx context.Context, rb *Runbook, pv *ParamValues, o 
 	return r, nil
 }
 
-// Check validates a runbook's parameters without touching the host.
-func Check(rb *Runbook, flags []string, file []byte) (*ParamValues, error) {
-	return ResolveParams(rb, flags, file)
-}
-
 // latest reads the current run of the state dir; nil when there is none.
 func (e *Engine) latest(stateDir string) (*Status, *JournalData, error) {
 	id, err := currentRun(stateDir)

@@ -1,15 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -37,6 +35,8 @@ type cli struct {
 	callTimeout time.Duration
 	maxSteps    uint64
 	envErr      error // a bad RUNBOOK_*_TIMEOUT, for the commands that run
+	// changed holds the options given on the command line.
+	changed map[string]bool
 }
 
 // command is a subcommand: its help text lives beside its code.
@@ -45,12 +45,13 @@ type command struct {
 	summary string
 	usage   string // after "runbook NAME"
 	help    string // paragraphs after the usage line
+	hidden  bool   // left out of help and completion (__complete)
 	// setup registers the command's options and returns what runs it.
-	setup func(c *cli, fs *pflag.FlagSet) func(args []string) int
+	setup func(c *cli, fs *pflag.FlagSet) func(args []string) error
 }
 
 func commands() []*command {
-	return []*command{runCommand(), resumeCommand(), statusCommand(), abortCommand(), listCommand(), showCommand(), checkCommand(), exportCommand(), simulateCommand(), simCommand(), helpCommand(), versionCommand()}
+	return []*command{runCommand(), resumeCommand(), statusCommand(), abortCommand(), listCommand(), showCommand(), checkCommand(), exportCommand(), simulateCommand(), simCommand(), completionCommand(), helpCommand(), versionCommand(), completeCommand()}
 }
 
 func findCommand(name string) *command {
@@ -60,6 +61,26 @@ func findCommand(name string) *command {
 		}
 	}
 	return nil
+}
+
+// commandNames lists the commands people type.
+func commandNames() []string {
+	var names []string
+	for _, c := range commands() {
+		if !c.hidden {
+			names = append(names, c.name)
+		}
+	}
+	return names
+}
+
+// unknownCommand is the error for a command that does not exist.
+func unknownCommand(what, name string) error {
+	msg := fmt.Sprintf("unknown %s %q", what, name)
+	if near := nearest(name, commandNames()); near != "" {
+		msg += fmt.Sprintf("; did you mean %s?", near)
+	}
+	return &usageError{msg: msg, hint: "runbook help"}
 }
 
 // usageError is a command-line mistake: exit 2 with a hint.
@@ -77,21 +98,8 @@ func (c *cli) envOr(key, def string) string {
 	return def
 }
 
-// globalFlags registers the options every command accepts; defaults come
-// from the environment, then built-in values.
-func (c *cli) globalFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&c.stateDir, "state-dir", c.stateDir, "where runs are journaled (env RUNBOOK_STATE_DIR)")
-	fs.StringVar(&c.root, "root", c.root, "every host path is taken under this directory (env RUNBOOK_ROOT)")
-	fs.StringVar(&c.xe, "xe", c.xe, "the xe program (env RUNBOOK_XE)")
-	fs.StringVar(&c.ifup, "ifup", c.ifup, "the ifup program (env RUNBOOK_IFUP)")
-	fs.StringVar(&c.reboot, "reboot", c.reboot, "the reboot program (env RUNBOOK_REBOOT)")
-	fs.BoolVar(&c.noColor, "no-color", c.noColor, "never colour the output (env NO_COLOR)")
-	fs.DurationVar(&c.xapiTimeout, "xapi-timeout", c.xapiTimeout, "how long to wait for xapi after a reboot (env RUNBOOK_XAPI_TIMEOUT)")
-	fs.DurationVar(&c.callTimeout, "call-timeout", c.callTimeout, "limit for each program a runbook runs, unless the call sets timeout= (env RUNBOOK_CALL_TIMEOUT)")
-}
-
 // defaults fills the global options from the environment.
-func (c *cli) defaults() error {
+func (c *cli) defaults() {
 	c.stateDir = c.envOr("RUNBOOK_STATE_DIR", engine.DefaultStateDir)
 	c.root = c.envOr("RUNBOOK_ROOT", "/")
 	c.xe = c.envOr("RUNBOOK_XE", "xe")
@@ -110,7 +118,6 @@ func (c *cli) defaults() error {
 		c.envErr = err
 		c.callTimeout = engine.DefaultCallTimeout
 	}
-	return nil
 }
 
 func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
@@ -151,54 +158,70 @@ func (c *cli) engine() *engine.Engine {
 	}
 }
 
-// run is the whole command line: global options, a command, its options.
+// run is the whole command line: global options, a command, its
+// options. Commands return an error; it is reported here, once.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	c := &cli{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
-	if err := c.defaults(); err != nil {
-		return c.fail(err)
-	}
+	c := &cli{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, changed: map[string]bool{}}
+	c.defaults()
+	return c.fail(c.dispatch(args))
+}
+
+func (c *cli) dispatch(args []string) error {
 	top := pflag.NewFlagSet("runbook", pflag.ContinueOnError)
 	top.SetInterspersed(false)
 	top.SetOutput(io.Discard)
 	c.globalFlags(top)
-	help := top.BoolP("help", "h", false, "")
-	version := top.Bool("version", false, "")
+	help := top.BoolP("help", "h", false, "show this help")
+	version := top.Bool("version", false, "print the version")
 	if err := top.Parse(args); err != nil {
-		return c.fail(&usageError{msg: err.Error(), hint: "runbook help"})
+		return flagError(err, top, "")
 	}
+	c.noteChanged(top)
 	rest := top.Args()
 	switch {
 	case *version:
 		return c.version()
-	case *help || len(rest) == 0:
+	case *help:
 		c.mainUsage(c.stdout)
-		if len(rest) == 0 && !*help {
-			return engine.ExitUsage
-		}
-		return engine.ExitOK
+		return nil
+	case len(rest) == 0:
+		c.mainUsage(c.stderr)
+		return &usageError{msg: "no command given", hint: "runbook help"}
 	}
 	cmd := findCommand(rest[0])
 	if cmd == nil {
-		return c.fail(&usageError{msg: fmt.Sprintf("unknown command %q", rest[0]), hint: "runbook help"})
+		return unknownCommand("command", rest[0])
 	}
+	if cmd.name == "sim" {
+		return c.sim(rest[1:])
+	}
+	fs, runCmd := c.flagSet(cmd)
+	if err := fs.Parse(rest[1:]); err != nil {
+		return flagError(err, fs, cmd.name)
+	}
+	c.noteChanged(fs)
+	if h, _ := fs.GetBool("help"); h {
+		commandUsage(c.stdout, cmd, fs)
+		return nil
+	}
+	return runCmd(fs.Args())
+}
+
+// flagSet makes the options of a command: its own, then the global ones.
+func (c *cli) flagSet(cmd *command) (*pflag.FlagSet, func([]string) error) {
 	fs := pflag.NewFlagSet("runbook "+cmd.name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
-	wantHelp := fs.BoolP("help", "h", false, "show this help")
 	runCmd := cmd.setup(c, fs)
-	if cmd.name != "sim" {
-		c.globalFlags(fs)
-	} else {
-		fs.SetInterspersed(false)
-	}
-	if err := fs.Parse(rest[1:]); err != nil {
-		return c.fail(&usageError{msg: err.Error(), hint: "runbook " + cmd.name + " --help"})
-	}
-	if *wantHelp {
-		commandUsage(c.stdout, cmd, fs)
-		return engine.ExitOK
-	}
-	return runCmd(fs.Args())
+	fs.BoolP("help", "h", false, "show this help")
+	c.globalFlags(fs)
+	return fs, runCmd
+}
+
+// noteChanged records which options the command line gave, before or
+// after the command.
+func (c *cli) noteChanged(fs *pflag.FlagSet) {
+	fs.Visit(func(f *pflag.Flag) { c.changed[f.Name] = true })
 }
 
 // fail prints an error once, with the "runbook:" prefix, and returns the
@@ -207,7 +230,13 @@ func (c *cli) fail(err error) int {
 	if err == nil {
 		return engine.ExitOK
 	}
-	var ue *usageError
+	var (
+		ue   *usageError
+		code exitStatus
+	)
+	if errors.As(err, &code) {
+		return int(code)
+	}
 	if errors.As(err, &ue) {
 		fmt.Fprintf(c.stderr, "runbook: %s\n", ue.msg)
 		if ue.hint != "" {
@@ -219,45 +248,6 @@ func (c *cli) fail(err error) int {
 	return engine.ExitCode(err)
 }
 
-func (c *cli) mainUsage(w io.Writer) {
-	fmt.Fprint(w, `runbook runs Starlark runbooks on XenServer / XCP-ng hosts. Every step is
-journaled, so a run survives a crash, a kill or a reboot and resumes where it
-stopped.
-
-Usage:
-  runbook [global options] COMMAND [options] [arguments]
-
-Commands:
-`)
-	for _, cmd := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", cmd.name, cmd.summary)
-	}
-	fmt.Fprint(w, `
-Global options (also accepted after the command; each has an environment variable):
-  --state-dir DIR      where runs are journaled (RUNBOOK_STATE_DIR, default /var/lib/runbook)
-  --root DIR           every host path is taken under DIR (RUNBOOK_ROOT, default /)
-  --xe PROG            the xe program (RUNBOOK_XE, default xe)
-  --ifup PROG          the ifup program (RUNBOOK_IFUP, default ifup)
-  --reboot PROG        the reboot program (RUNBOOK_REBOOT, default reboot)
-  --xapi-timeout DUR   wait for xapi after a reboot (RUNBOOK_XAPI_TIMEOUT, default 10m)
-  --call-timeout DUR   limit for each program a runbook runs (RUNBOOK_CALL_TIMEOUT, default 10m)
-  --no-color           never colour the output (NO_COLOR)
-
-Exit status: 0 success (or paused for a reboot that resumes the run), 1 a step
-failed, 2 usage, load or parameter error (nothing ran), 3 another run holds the
-state dir or an unfinished run is waiting, 130/143 interrupted by SIGINT/SIGTERM.
-
-Run 'runbook help COMMAND' for a command's options.
-`)
-}
-
-func commandUsage(w io.Writer, cmd *command, fs *pflag.FlagSet) {
-	fmt.Fprintf(w, "Usage: runbook %s %s\n\n%s\n", cmd.name, cmd.usage, strings.TrimSpace(cmd.help))
-	if fs != nil && cmd.name != "sim" {
-		fmt.Fprintf(w, "\nOptions:\n%s", fs.FlagUsages())
-	}
-}
-
 // paramFlags adds --param/-p and --params-file to a command.
 type paramOpts struct {
 	params []string
@@ -265,10 +255,14 @@ type paramOpts struct {
 }
 
 func (p *paramOpts) register(fs *pflag.FlagSet) {
-	fs.StringArrayVarP(&p.params, "param", "p", nil, "set a parameter: NAME=VALUE (repeatable; lists are comma-separated)")
+	fs.StringArrayVarP(&p.params, "param", "p", nil, "set a parameter (repeatable; lists are comma-separated)")
+	describe(fs, "param", "NAME=VALUE", "", "")
 	fs.StringVar(&p.file, "params-file", "", "read parameters from a JSON object file (--param wins)")
+	describe(fs, "params-file", "FILE", "", "")
 }
 
+// fileData reads the params file, if one was given, and checks that it
+// is a JSON object; the engine checks each value against its parameter.
 func (p *paramOpts) fileData() ([]byte, error) {
 	if p.file == "" {
 		return nil, nil
@@ -277,17 +271,45 @@ func (p *paramOpts) fileData() ([]byte, error) {
 	if err != nil {
 		return nil, &usageError{msg: fmt.Sprintf("--params-file: %v", err)}
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(b, &obj); err != nil {
-		where := ""
+	const want = `want a JSON object such as {"ip": "10.10.51.11"}`
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line, col := lineCol(b, se.Offset)
-			where = fmt.Sprintf(" line %d, column %d:", line, col)
+			return nil, &usageError{msg: fmt.Sprintf("--params-file %s: line %d, column %d: %v; %s", p.file, line, col, err, want)}
 		}
-		return nil, &usageError{msg: fmt.Sprintf("--params-file %s:%s %v; want a JSON object such as {\"ip\": \"10.10.51.11\"}", p.file, where, err)}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, &usageError{msg: fmt.Sprintf("--params-file %s: the file ends before its JSON value does; %s", p.file, want)}
+		}
+		return nil, &usageError{msg: fmt.Sprintf("--params-file %s: %v; %s", p.file, err, want)}
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return nil, &usageError{msg: fmt.Sprintf("--params-file %s: got %s, %s", p.file, jsonKind(v), want)}
+	}
+	if dec.More() {
+		return nil, &usageError{msg: fmt.Sprintf("--params-file %s: more than one JSON value; %s", p.file, want)}
 	}
 	return b, nil
+}
+
+// jsonKind names the JSON type of a decoded value, for messages.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "a JSON object"
+	case []any:
+		return "a JSON array"
+	case string:
+		return "a JSON string"
+	case json.Number:
+		return "a JSON number"
+	case bool:
+		return "a JSON boolean"
+	}
+	return "JSON null"
 }
 
 // lineCol turns a byte offset into a 1-based line and column.
@@ -306,18 +328,7 @@ func lineCol(b []byte, off int64) (int, int) {
 // openRunbook loads a runbook named on the command line.
 func (c *cli) openRunbook(args []string, cmd string) (*engine.Runbook, error) {
 	if len(args) != 1 {
-		return nil, &usageError{msg: fmt.Sprintf("%s: want exactly one RUNBOOK (a shipped name or a .star file), got %d arguments", cmd, len(args)), hint: "runbook list"}
+		return nil, &usageError{msg: fmt.Sprintf("%s: want exactly one RUNBOOK (a shipped name or a .star file), got %s", cmd, plural(len(args), "argument")), hint: "runbook list"}
 	}
 	return engine.Open(args[0], runbooks.FS)
 }
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -15,14 +15,14 @@ func abortCommand() *command {
 Gives up the unfinished run: it is marked aborted, so a new run may start, and
 the boot hook is removed. Nothing on the host is undone; the journal, the
 pinned runbook and the backups of replaced files stay in the run directory.`,
-		setup: func(c *cli, fs *pflag.FlagSet) func([]string) int {
-			return func(args []string) int {
+		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
+			return func(args []string) error {
 				if len(args) != 0 {
-					return c.fail(&usageError{msg: "abort takes no arguments", hint: "runbook abort --help"})
+					return &usageError{msg: "abort takes no arguments", hint: "runbook abort --help"}
 				}
 				st, err := c.engine().Abort()
 				if err != nil {
-					return c.fail(err)
+					return err
 				}
 				fmt.Fprintf(c.stdout, "aborted run %s of %s; its journal is kept in %s\n", st.ID, st.Runbook, st.RunDir)
 				kept := false
@@ -32,7 +32,7 @@ pinned runbook and the backups of replaced files stay in the run directory.`,
 				if kept {
 					fmt.Fprintf(c.stdout, "previous contents of the files it replaced are in %s/backups (see 'runbook status')\n", st.RunDir)
 				}
-				return 0
+				return nil
 			}
 		},
 	}

@@ -15,27 +15,27 @@ func checkCommand() *command {
 		help: `
 Parses the runbook and every file it loads, and checks the parameters, without
 touching the host or the state dir. Every problem is reported at once (exit 2).`,
-		setup: func(c *cli, fs *pflag.FlagSet) func([]string) int {
+		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			var po paramOpts
 			po.register(fs)
-			return func(args []string) int {
+			return func(args []string) error {
 				rb, err := c.openRunbook(args, "check")
 				if err != nil {
-					return c.fail(err)
+					return err
 				}
 				file, err := po.fileData()
 				if err != nil {
-					return c.fail(err)
+					return err
 				}
-				pv, err := engine.Check(rb, po.params, file)
+				pv, err := engine.ResolveParams(rb, po.params, file)
 				if err != nil {
-					return c.fail(err)
+					return err
 				}
-				fmt.Fprintf(c.stdout, "%s: ok (%d files, %d parameters)\n", rb.Name, len(rb.Files), len(rb.Params))
+				fmt.Fprintf(c.stdout, "%s: ok (%s, %s)\n", rb.Name, plural(len(rb.Files), "file"), plural(len(rb.Params), "parameter"))
 				for _, n := range pv.Names {
 					fmt.Fprintf(c.stdout, "  %s=%s\n", n, engine.ParamText(pv.Values[n]))
 				}
-				return 0
+				return nil
 			}
 		},
 	}

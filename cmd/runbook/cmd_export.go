@@ -19,15 +19,15 @@ func exportCommand() *command {
 Writes the runbook and every library file it loads into DIR, keeping their
 relative paths, so the copy runs unchanged: 'runbook run DIR/NAME.star'.
 Existing files are not overwritten unless --force is given.`,
-		setup: func(c *cli, fs *pflag.FlagSet) func([]string) int {
+		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			force := fs.Bool("force", false, "overwrite existing files")
-			return func(args []string) int {
+			return func(args []string) error {
 				if len(args) != 2 {
-					return c.fail(&usageError{msg: fmt.Sprintf("export: want RUNBOOK DIR, got %d argument(s)", len(args)), hint: "runbook export --help"})
+					return &usageError{msg: fmt.Sprintf("export: want RUNBOOK DIR, got %s", plural(len(args), "argument")), hint: "runbook export --help"}
 				}
 				rb, err := c.openRunbook(args[:1], "export")
 				if err != nil {
-					return c.fail(err)
+					return err
 				}
 				dir := args[1]
 				names := make([]string, 0, len(rb.Files))
@@ -39,24 +39,24 @@ Existing files are not overwritten unless --force is given.`,
 					for _, n := range names {
 						p := filepath.Join(dir, filepath.FromSlash(n))
 						if _, err := os.Stat(p); err == nil {
-							return c.fail(&usageError{msg: fmt.Sprintf("export: %s exists; choose an empty directory or pass --force", p)})
+							return &usageError{msg: fmt.Sprintf("export: %s exists; choose an empty directory or pass --force", p)}
 						} else if !errors.Is(err, os.ErrNotExist) {
-							return c.fail(err)
+							return err
 						}
 					}
 				}
 				for _, n := range names {
 					p := filepath.Join(dir, filepath.FromSlash(n))
 					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-						return c.fail(fmt.Errorf("export: %w", err))
+						return fmt.Errorf("export: %w", err)
 					}
 					if err := os.WriteFile(p, rb.Files[n], 0o644); err != nil {
-						return c.fail(fmt.Errorf("export: %w", err))
+						return fmt.Errorf("export: %w", err)
 					}
 					fmt.Fprintf(c.stdout, "wrote %s\n", p)
 				}
 				fmt.Fprintf(c.stdout, "run it with: runbook run %s\n", filepath.Join(dir, rb.Main))
-				return 0
+				return nil
 			}
 		},
 	}

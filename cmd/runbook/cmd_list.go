@@ -17,10 +17,10 @@ func listCommand() *command {
 Lists the runbooks shipped in this binary with a one-line description. Run one
 with 'runbook run NAME', read it with 'runbook show NAME', copy it for editing
 with 'runbook export NAME DIR'.`,
-		setup: func(c *cli, fs *pflag.FlagSet) func([]string) int {
-			return func(args []string) int {
+		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
+			return func(args []string) error {
 				if len(args) != 0 {
-					return c.fail(&usageError{msg: "list takes no arguments", hint: "runbook list --help"})
+					return &usageError{msg: "list takes no arguments", hint: "runbook list --help"}
 				}
 				for _, name := range engine.ShippedNames(runbooks.FS) {
 					rb, err := engine.Open(name, runbooks.FS)
@@ -32,7 +32,7 @@ with 'runbook export NAME DIR'.`,
 					}
 					fmt.Fprintf(c.stdout, "%-14s %s\n", name, desc)
 				}
-				return 0
+				return nil
 			}
 		},
 	}

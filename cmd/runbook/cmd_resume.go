@@ -17,22 +17,22 @@ hook runs after a reboot; its output also goes to the run's log file.
 
 The other global options are those the run recorded; only --xapi-timeout and
 --call-timeout, when given here, replace the recorded values.`,
-		setup: func(c *cli, fs *pflag.FlagSet) func([]string) int {
-			return func(args []string) int {
+		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
+			return func(args []string) error {
 				if len(args) != 0 {
-					return c.fail(&usageError{msg: "resume takes no arguments", hint: "runbook resume --help"})
+					return &usageError{msg: "resume takes no arguments", hint: "runbook resume --help"}
 				}
 				if c.envErr != nil {
-					return c.fail(c.envErr)
+					return c.envErr
 				}
 				e := c.engine()
-				if fs.Changed("xapi-timeout") {
+				if c.changed["xapi-timeout"] {
 					e.ResumeXapiTimeout = c.xapiTimeout
 				}
-				if fs.Changed("call-timeout") {
+				if c.changed["call-timeout"] {
 					e.ResumeCallTimeout = c.callTimeout
 				}
-				return c.fail(e.Resume(c.ctx))
+				return e.Resume(c.ctx)
 			}
 		},
 	}

@@ -23,32 +23,32 @@ failed, or rebooted. A step that fails stops the run; fix the cause, then
 
 With --dry-run, read-only calls run for real and mutating ones are printed
 (argv, or the file and a diff) instead; nothing is changed or journaled.`,
-		setup: func(c *cli, fs *pflag.FlagSet) func([]string) int {
+		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			var po paramOpts
 			po.register(fs)
 			dryRun := fs.Bool("dry-run", false, "print what would change; change nothing")
-			fs.Uint64Var(&c.maxSteps, "max-steps", c.maxSteps, "Starlark computation budget of the run (stops endless loops)")
-			return func(args []string) int {
+			fs.Uint64Var(&c.maxSteps, "max-steps", c.maxSteps, "Starlark computation budget of the run, which stops endless loops")
+			return func(args []string) error {
 				if c.envErr != nil {
-					return c.fail(c.envErr)
+					return c.envErr
 				}
 				rb, err := c.openRunbook(args, "run")
 				if err != nil {
-					return c.fail(err)
+					return err
 				}
 				file, err := po.fileData()
 				if err != nil {
-					return c.fail(err)
+					return err
 				}
 				pv, err := engine.ResolveParams(rb, po.params, file)
 				if err != nil {
-					return c.fail(err)
+					return err
 				}
 				e := c.engine()
 				if *dryRun {
-					return c.fail(e.DryRun(c.ctx, rb, pv))
+					return e.DryRun(c.ctx, rb, pv)
 				}
-				return c.fail(e.Run(c.ctx, rb, pv))
+				return e.Run(c.ctx, rb, pv)
 			}
 		},
 	}

@@ -18,12 +18,12 @@ func showCommand() *command {
 		help: `
 Prints the runbook's description, its parameters (name, type, default or
 required, doc) and its source, with every file it loads.`,
-		setup: func(c *cli, fs *pflag.FlagSet) func([]string) int {
+		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			noSource := fs.Bool("no-source", false, "print only the description and parameters")
-			return func(args []string) int {
+			return func(args []string) error {
 				rb, err := c.openRunbook(args, "show")
 				if err != nil {
-					return c.fail(err)
+					return err
 				}
 				printParams(c.stdout, rb)
 				if !*noSource {
@@ -41,7 +41,7 @@ required, doc) and its source, with every file it loads.`,
 						}
 					}
 				}
-				return 0
+				return nil
 			}
 		},
 	}

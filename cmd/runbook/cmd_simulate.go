@@ -27,22 +27,26 @@ each simulated reboot as the boot hook would, then prints the bonds and the
 files the run wrote. Parameters not given take the example value the runbook
 declares, if any, else their default. The simulated host is removed afterwards unless --dir or
 --keep is given.`,
-		setup: func(c *cli, fs *pflag.FlagSet) func([]string) int {
+		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			var po paramOpts
 			po.register(fs)
-			dir := fs.String("dir", "", "make the simulated host and state here (kept)")
+			dir := fs.String("dir", "", "make the simulated host and state dir in DIR (kept)")
+			describe(fs, "dir", "DIR", "", "")
 			keep := fs.Bool("keep", false, "keep the temporary directory")
-			return func(args []string) int {
+			return func(args []string) error {
+				if err := c.refuseGiven("simulate", "it makes its own simulated host and state dir; choose where with --dir DIR", "state-dir", "root", "xe", "ifup", "reboot"); err != nil {
+					return err
+				}
 				if c.envErr != nil {
-					return c.fail(c.envErr)
+					return c.envErr
 				}
 				rb, err := c.openRunbook(args, "simulate")
 				if err != nil {
-					return c.fail(err)
+					return err
 				}
 				file, err := po.fileData()
 				if err != nil {
-					return c.fail(err)
+					return err
 				}
 				given := map[string]json.RawMessage{}
 				if file != nil {
@@ -60,13 +64,13 @@ declares, if any, else their default. The simulated host is removed afterwards u
 				}
 				pv, err := engine.ResolveParams(rb, params, file)
 				if err != nil {
-					return c.fail(err)
+					return err
 				}
 				base := *dir
 				if base == "" {
 					base, err = os.MkdirTemp("", "runbook-simulate-")
 					if err != nil {
-						return c.fail(err)
+						return err
 					}
 					if !*keep {
 						defer os.RemoveAll(base)
@@ -74,7 +78,7 @@ declares, if any, else their default. The simulated host is removed afterwards u
 				}
 				host := filepath.Join(base, "host")
 				if err := sim.Init(host, sim.InitOptions{}); err != nil {
-					return c.fail(&usageError{msg: fmt.Sprintf("simulate: %v", err)})
+					return &usageError{msg: fmt.Sprintf("simulate: %v", err)}
 				}
 				c.root, c.stateDir = host, filepath.Join(base, "state")
 				c.xe, c.ifup, c.reboot = filepath.Join(host, "bin", "xe"), filepath.Join(host, "bin", "ifup"), filepath.Join(host, "bin", "reboot")
@@ -95,13 +99,13 @@ declares, if any, else their default. The simulated host is removed afterwards u
 					if *dir == "" && !*keep {
 						fmt.Fprintf(c.stderr, "runbook: the simulated host is removed; keep it with --keep to inspect it\n")
 					}
-					return c.fail(err)
+					return err
 				}
 				showSimResult(c, e, host)
 				if *dir != "" || *keep {
 					fmt.Fprintf(c.stdout, "\nsimulated host kept in %s (state dir %s)\n", host, c.stateDir)
 				}
-				return 0
+				return nil
 			}
 		},
 	}

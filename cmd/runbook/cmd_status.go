@@ -33,15 +33,15 @@ so and exits 0.
    "started": str, "updated": str, "holder": {...} (running),
    "backups": [{"path": str, "backup": str, "existed": bool, "step": int}]}
 With no run: {"state": "none"}.`,
-		setup: func(c *cli, fs *pflag.FlagSet) func([]string) int {
+		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			asJSON := fs.Bool("json", false, "print JSON")
-			return func(args []string) int {
+			return func(args []string) error {
 				if len(args) != 0 {
-					return c.fail(&usageError{msg: "status takes no arguments", hint: "runbook status --help"})
+					return &usageError{msg: "status takes no arguments", hint: "runbook status --help"}
 				}
 				st, err := c.engine().Status()
 				if st == nil {
-					return c.fail(err)
+					return err
 				}
 				if *asJSON {
 					var b []byte
@@ -57,7 +57,7 @@ With no run: {"state": "none"}.`,
 				if err != nil {
 					fmt.Fprintf(c.stderr, "runbook: %v\n", err)
 				}
-				return 0
+				return nil
 			}
 		},
 	}
