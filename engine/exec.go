@@ -27,7 +27,7 @@ const (
 )
 
 // engineNames are the predeclared names the engine itself provides.
-var engineNames = []string{"step", "param", "refuse", "reboot_and_resume", "warn", "dry_run", "struct", "json", "net"}
+var engineNames = []string{"step", "param", "refuse", "reboot_and_resume", "warn", "dry_run", "struct", "json", "net", "sleep", "wait_until"}
 
 // predeclaredSet is the fixed set of predeclared names, for compiling.
 var predeclaredSet = sync.OnceValue(func() map[string]bool {
@@ -141,6 +141,8 @@ func (r *runner) buildPredeclared() {
 		"struct":            starlark.NewBuiltin("struct", starlarkstruct.Make),
 		"json":              starjson.Module,
 		"net":               builtins.NetModule(),
+		"sleep":             starlark.NewBuiltin("sleep", r.sleepBuiltin),
+		"wait_until":        starlark.NewBuiltin("wait_until", r.waitUntilBuiltin),
 	}
 	for _, f := range builtins.Funcs() {
 		d[f.Name] = r.hostBuiltin(f)
