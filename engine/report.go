@@ -57,12 +57,6 @@ func NewReporter(out, errw io.Writer, useColor bool) *Reporter {
 	}
 }
 
-// Out is the progress writer.
-func (r *Reporter) Out() io.Writer { return r.out }
-
-// Err is the error writer.
-func (r *Reporter) Err() io.Writer { return r.err }
-
 // setLog also copies everything (without colour) to w; nil stops it.
 func (r *Reporter) setLog(w io.Writer) {
 	r.mu.Lock()
@@ -138,9 +132,4 @@ func (r *Reporter) Details(lines []string) {
 		text := "           " + strings.ReplaceAll(strings.TrimRight(what, "\n"), "\n", "\n           ") + "\n"
 		r.emit(r.out, r.status["would"].Sprint(text), text)
 	}
-}
-
-// Failure writes the text of a failed run to the error writer and log.
-func (r *Reporter) Failure(text string) {
-	r.emit(r.err, text+"\n", text+"\n")
 }
