@@ -192,8 +192,13 @@ func (c *cli) dispatch(args []string) error {
 	if cmd == nil {
 		return unknownCommand("command", rest[0])
 	}
-	if cmd.name == "sim" {
+	switch cmd.name {
+	case "sim":
 		return c.sim(rest[1:])
+	case "__complete":
+		// The words of an unfinished line: not parsed as options.
+		c.completeArgs(rest[1:])
+		return nil
 	}
 	fs, runCmd := c.flagSet(cmd)
 	if err := fs.Parse(rest[1:]); err != nil {
