@@ -32,6 +32,7 @@ The other global options are those the run recorded; only --xapi-timeout and
 				if c.changed["call-timeout"] {
 					e.ResumeCallTimeout = c.callTimeout
 				}
+				c.resumeBinaryWarning(e)
 				return e.Resume(c.ctx)
 			}
 		},

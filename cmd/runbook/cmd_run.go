@@ -45,6 +45,7 @@ With --dry-run, read-only calls run for real and mutating ones are printed
 					return err
 				}
 				e := c.engine()
+				c.tempBinaryWarning(e.Binary, c.root, rb.Files)
 				if *dryRun {
 					return e.DryRun(c.ctx, rb, pv)
 				}
