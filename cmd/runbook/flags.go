@@ -250,7 +250,7 @@ func wantOf(f *pflag.Flag) string {
 	case "bool":
 		return "true or false"
 	case "duration":
-		return "a duration such as 10m or 90s"
+		return `a duration such as "30s" or "10m"`
 	case "uint", "uint64":
 		return "a whole number such as " + f.DefValue
 	case "int", "int64":
