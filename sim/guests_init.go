@@ -30,6 +30,9 @@ func setUpGuests(m *model, opts InitOptions) error {
 			}
 		}
 	}
+	for _, h := range m.Hosts {
+		h.MemoryTotal, h.MemoryOverhead = h.memoryTotal(), h.memoryOverhead()
+	}
 	var mgmtNet string
 	for _, p := range m.PIFs {
 		if p.Host == local.UUID && p.Management {
@@ -87,7 +90,7 @@ func nicNames(h *hostRec) []string {
 
 // parseVIFSpec reads VM:NIC: a guest by name label or uuid, and a NIC
 // whose PIF on the guest's host (the local host for a halted guest) gives
-// the network.
+// the network; NIC.TAG names the VLAN TAG on NIC.
 func (m *model) parseVIFSpec(spec string) (*vmRec, string, error) {
 	name, dev, ok := strings.Cut(spec, ":")
 	if !ok || name == "" || dev == "" {
@@ -111,11 +114,27 @@ func (m *model) parseVIFSpec(spec string) (*vmRec, string, error) {
 	if h == nil {
 		h = m.localHost()
 	}
-	p := m.hostPIF(h.UUID, dev)
+	// DEVICE.TAG names a VLAN on DEVICE, as its kernel device is named.
+	base, tag := dev, -1
+	if b, t, ok := strings.Cut(dev, "."); ok {
+		if n, err := strconv.Atoi(t); err == nil {
+			base, tag = b, n
+		}
+	}
+	var p *pifRec
+	for _, q := range m.PIFs {
+		if q.Host == h.UUID && q.Device == base && q.VLAN == tag {
+			p = q
+		}
+	}
 	if p == nil {
 		var devs []string
 		for _, q := range m.PIFs {
-			if q.Host == h.UUID {
+			switch {
+			case q.Host != h.UUID:
+			case q.VLAN >= 0:
+				devs = append(devs, fmt.Sprintf("%s.%d", q.Device, q.VLAN))
+			default:
 				devs = append(devs, q.Device)
 			}
 		}

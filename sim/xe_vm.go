@@ -276,6 +276,9 @@ func vmShutdown(x *xeCall, v *vmRec) error {
 		return badPowerState(v, "running")
 	}
 	v.PowerState, v.ResidentOn, v.DomID = "halted", "", -1
+	for _, vif := range x.m.vmVIFs(v.UUID) {
+		vif.Attached, vif.Down = false, ""
+	}
 	return nil
 }
 
