@@ -40,8 +40,10 @@ func Command(args []string, getenv func(string) string, stdout, stderr io.Writer
 const simUsage = `usage: runbook sim SUBCOMMAND [options]
 
 Subcommands:
-  init DIR [--seed N] [--release R] [--xapi-delay N]
+  init DIR [--seed N] [--release R] [--xapi-delay N] [--vif VM:NIC]...
+       [--memory-free MiB] [--sriov NIC]...
                           make a simulated host in DIR
+  vif VM:NIC              give a guest a VIF on the network of a NIC
   link DEVICE up|down     set the carrier of a NIC of the local host
   fault --call N ...      arm a fault for the Nth program call
   calls [--json]          list the program calls made so far
@@ -66,7 +68,8 @@ type subcommand struct {
 
 func subcommands() []subcommand {
 	return []subcommand{
-		{name: "init", usage: "DIR [--seed N] [--release R] [--xapi-delay N]", help: initHelp, run: (*simCLI).init},
+		{name: "init", usage: "DIR [--seed N] [--release R] [--xapi-delay N] [--vif VM:NIC]... [--memory-free MiB] [--sriov NIC]...", help: initHelp, run: (*simCLI).init},
+		{name: "vif", usage: "VM:NIC [--root DIR]", help: vifHelp, run: (*simCLI).vif},
 		{name: "link", usage: "DEVICE up|down [--root DIR]", help: linkHelp, run: (*simCLI).link},
 		{name: "fault", usage: "--call N (--fail --stderr TEXT [--code C] | --kill-before | --kill-after) [--root DIR]", help: faultHelp, run: (*simCLI).fault},
 		{name: "calls", usage: "[--json] [--root DIR]", help: callsHelp, run: (*simCLI).calls},
@@ -78,6 +81,11 @@ func subcommands() []subcommand {
 const initHelp = `Make a simulated host in DIR, which must be new or empty: a pool of
 three hosts xen01..xen03 (xen01 is the local dom0), eth0..eth3 on each,
 eth0 the management interface, and DIR/bin with the simulated programs.
+Guests web01 and db01 run on xen01, app02 on xen02, build01 is halted;
+each has one VIF on the management network. --vif VM:NIC (repeatable)
+adds a VIF on the network of that NIC, e.g. --vif db01:eth2; --memory-free
+MiB leaves only that much memory free on the other hosts, so that an
+evacuation can fail; --sriov NIC (repeatable) makes a NIC SR-IOV capable.
 Prints the environment that points a runbook at it.`
 
 const linkHelp = `Set the carrier of a NIC of the local host, as pulling or plugging a
@@ -157,6 +165,9 @@ func (c *simCLI) init(args []string) int {
 	seed := fs.Int64("seed", 0, "seed of the UUIDs, MACs and boot ids")
 	rel := fs.String("release", "8.3", "dom0 release: "+releaseNames())
 	delay := fs.Int("xapi-delay", DefaultXapiDelay, "xe calls that fail after each reboot")
+	vifs := fs.StringArray("vif", nil, "VM:NIC: add a VIF of guest VM on the network of NIC (repeatable)")
+	memFree := fs.Int64("memory-free", 0, "MiB left free on every host but the local one")
+	sriov := fs.StringArray("sriov", nil, "a NIC that is SR-IOV capable on every host (repeatable)")
 	if code, done := c.parse("init", fs, args); done {
 		return code
 	}
@@ -177,8 +188,16 @@ func (c *simCLI) init(args []string) int {
 	if d == 0 {
 		d = NoXapiDelay
 	}
-	if err := Init(dir, InitOptions{Seed: *seed, Release: *rel, XapiDelay: d}); err != nil {
+	opts := InitOptions{Seed: *seed, Release: *rel, XapiDelay: d, VIFs: *vifs, SRIOV: *sriov}
+	if fs.Changed("memory-free") {
+		opts.MemoryFree = memFree
+	}
+	if err := Init(dir, opts); err != nil {
 		fmt.Fprintln(c.stderr, err)
+		if errors.As(err, new(*OptionsError)) {
+			fmt.Fprintf(c.stderr, "\trunbook sim init %s\n", c.sub("init").usage)
+			return 2
+		}
 		return 1
 	}
 	r := releases[*rel]

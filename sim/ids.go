@@ -41,3 +41,35 @@ func bootID(seed int64, n int) string {
 	b := idBytes(seed, "boot", uint64(n))
 	return formatUUID(b[:16])
 }
+
+// newKindUUID draws the next UUID of a kind of object that has its own
+// sequence (VIFs, VLANs, tunnels, network SR-IOVs and the PIFs they make),
+// so that adding them leaves every other identifier as it was.
+func (m *model) newKindUUID(kind string) string {
+	b := idBytes(m.Seed, "uuid/"+kind, m.nextKindID(kind))
+	return formatUUID(b[:16])
+}
+
+func (m *model) nextKindID(kind string) uint64 {
+	if m.IDs == nil {
+		m.IDs = map[string]uint64{}
+	}
+	m.IDs[kind]++
+	return m.IDs[kind]
+}
+
+// newVIFMAC draws a guest NIC address: locally administered and unicast,
+// as the MACs xapi generates for VIFs are.
+func (m *model) newVIFMAC() string {
+	b := idBytes(m.Seed, "mac/vif", m.nextKindID("vif-mac"))
+	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", b[0]&0xfc|0x02, b[1], b[2], b[3], b[4], b[5])
+}
+
+// opaqueRef is the API reference of the object with uuid, as xapi passes
+// it in error parameters that the CLI does not convert (the reason of
+// host-get-vms-which-prevent-evacuation). It is derived from the uuid, so
+// it is stable for the object's life.
+func opaqueRef(uuid string) string {
+	b := sha256.Sum256([]byte("ref\x00" + uuid))
+	return "OpaqueRef:" + formatUUID(b[:16])
+}

@@ -22,6 +22,15 @@ type InitOptions struct {
 	// XapiDelay is how many xe calls fail after each reboot while xapi
 	// starts: 0 means DefaultXapiDelay, NoXapiDelay means none.
 	XapiDelay int
+	// VIFs adds a VIF per entry "VM:NIC" (a guest's name label or uuid,
+	// and a NIC whose network on the guest's host the VIF joins), beside
+	// the one every guest has on the management network.
+	VIFs []string
+	// MemoryFree, when set, leaves that many MiB free on every host but
+	// the local one, so that guests may fit nowhere else.
+	MemoryFree *int64
+	// SRIOV names NICs that are SR-IOV capable on every host.
+	SRIOV []string
 }
 
 const (
@@ -59,12 +68,14 @@ func Init(dir string, opts InitOptions) error {
 	if !filepath.IsAbs(bin) {
 		return fmt.Errorf("sim init: binary: got %q, want an absolute path", bin)
 	}
+	st := state{Model: newModel(opts.Seed, rel, opts.XapiDelay)}
+	m := &st.Model
+	if err := setUpGuests(m, opts); err != nil {
+		return err
+	}
 	if err := checkEmptyDir(dir); err != nil {
 		return fmt.Errorf("sim init: %w", err)
 	}
-
-	st := state{Model: newModel(opts.Seed, rel, opts.XapiDelay)}
-	m := &st.Model
 	local := m.localHost()
 	files := []struct{ name, data string }{
 		{"etc/xensource/network.conf", "openvswitch\n"},
@@ -230,8 +241,16 @@ func newPhysicalPIF(m *model, h *hostRec, n *nic, net *netRec) *pifRec {
 		IPv6Mode:       "None",
 		PrimaryAddress: "IPv4",
 		Properties:     []kv{{"gro", "on"}},
+		Capabilities:   sriovCapability(n),
 		IGMPSnooping:   "disabled",
 	}
+}
+
+func sriovCapability(n *nic) []string {
+	if n.SRIOV {
+		return []string{"sriov"}
+	}
+	return nil
 }
 
 // bootKernel is the kernel state right after a boot: every NIC with its

@@ -29,6 +29,14 @@ type model struct {
 	PIFs     []*pifRec  `json:"pifs,omitempty"`
 	Bonds    []*bondRec `json:"bonds,omitempty"`
 	VMs      []*vmRec   `json:"vms,omitempty"`
+	// Guests' networks and the PIF kinds built on others (model_net.go).
+	VIFs    []*vifRec    `json:"vifs,omitempty"`
+	VLANs   []*vlanRec   `json:"vlans,omitempty"`
+	Tunnels []*tunnelRec `json:"tunnels,omitempty"`
+	SRIOVs  []*sriovRec  `json:"network_sriovs,omitempty"`
+	// IDs counts the identifiers drawn per kind of object that has its
+	// own sequence (ids.go newKindUUID).
+	IDs map[string]uint64 `json:"ids,omitempty"`
 
 	// Kernel is the running kernel of the local host (the pool master).
 	Kernel kernel `json:"kernel"`
@@ -43,6 +51,12 @@ type poolRec struct {
 	Tags            []string  `json:"tags,omitempty"`
 	Extra           []kv      `json:"extra,omitempty"`
 	ExtraMaps       extraMaps `json:"extra_maps,omitempty"`
+	// HAEnabled and RedoLog are the pool's protection flags; with either
+	// on, xapi refuses to reconfigure an attached PIF.
+	HAEnabled bool     `json:"ha_enabled,omitempty"`
+	HASRs     []string `json:"ha_heartbeat_srs,omitempty"`
+	RedoLog   bool     `json:"redo_log_enabled,omitempty"`
+	RedoLogSR string   `json:"redo_log_sr,omitempty"`
 }
 
 // extraMaps holds the writable map fields the model does not act on, by
@@ -64,6 +78,10 @@ type hostRec struct {
 	Extra           []kv      `json:"extra,omitempty"`
 	ExtraMaps       extraMaps `json:"extra_maps,omitempty"`
 	NICs            []*nic    `json:"nics,omitempty"`
+	// MemoryTotal and MemoryOverhead are in bytes; 0 means the defaults
+	// (memory.go).
+	MemoryTotal    int64 `json:"memory_total,omitempty"`
+	MemoryOverhead int64 `json:"memory_overhead,omitempty"`
 }
 
 // nic is a physical network card of a host.
@@ -74,6 +92,9 @@ type nic struct {
 	Speed   int    `json:"speed"`
 	Duplex  string `json:"duplex"`
 	PCI     string `json:"pci"`
+	// SRIOV marks a NIC capable of SR-IOV: its PIF has the capability
+	// "sriov".
+	SRIOV bool `json:"sriov,omitempty"`
 }
 
 type netRec struct {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,12 +36,17 @@ func TestMain(m *testing.M) {
 	})
 }
 
+// update rewrites the golden files of the scripts that cmp compares with:
+// go test ./sim -run TestScripts -update.
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/script")
+
 // TestScripts runs testdata/script/*.txtar. Each starts with a host made
 // with seed 1 in $WORK/host, named by RUNBOOK_ROOT.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
+		UpdateScripts:       *update,
 		Setup: func(env *testscript.Env) error {
 			root := filepath.Join(env.WorkDir, "host")
 			if err := Init(root, InitOptions{Seed: 1}); err != nil {

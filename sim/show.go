@@ -40,13 +40,14 @@ func showModel(out io.Writer, st *state, conf string) {
 	rel := releases[m.Release]
 	local := m.localHost()
 	fmt.Fprintf(w, "pool %s (%s %s), master %s\n", m.Pool.UUID, rel.Brand, rel.ProductVersion, hostName(m.Pool.Master))
+	fmt.Fprintf(w, "  %s\n", protectionLine(m))
 	for _, h := range m.Hosts {
 		state := "enabled"
 		if !h.Enabled {
 			state = "disabled"
 		}
 		backend, _ := mapGet(h.SoftwareVersion, "network_backend")
-		fmt.Fprintf(w, "\nhost %s\t%s\t%s\taddress %s\tbackend %s\n", h.NameLabel, h.UUID, state, h.Address, backend)
+		fmt.Fprintf(w, "\nhost %s\t%s\t%s\taddress %s\tbackend %s\t%s\n", h.NameLabel, h.UUID, state, h.Address, backend, memoryLine(m, h))
 		for _, p := range m.PIFs {
 			if p.Host != h.UUID {
 				continue
@@ -73,6 +74,7 @@ func showModel(out io.Writer, st *state, conf string) {
 			if !p.Managed {
 				flags = append(flags, "unmanaged")
 			}
+			flags = append(flags, derivedFlags(m, p)...)
 			fmt.Fprintf(w, "  %s\t%s\t%s %s\t%s\t%s\n", p.Device, p.MAC, p.IPMode, ip, strings.Join(flags, ", "), p.UUID)
 		}
 	}
@@ -104,6 +106,8 @@ func showModel(out io.Writer, st *state, conf string) {
 		}
 		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", v.NameLabel, v.PowerState, where, v.UUID)
 	}
+	showVIFs(w, m)
+	showVLANs(w, m)
 	w.Flush()
 
 	k := &m.Kernel

@@ -41,8 +41,8 @@ type apiError struct {
 }
 
 // apiErrors holds the doc texts of the errors the simulated commands
-// raise, worded as in xapi's datamodel_errors.ml. The model has no VLANs,
-// tunnels or HA, so their errors cannot arise.
+// raise, worded as in xapi's datamodel_errors.ml; apiErrorsNet has those of
+// guests, VLANs, tunnels, SR-IOV, HA and evacuation.
 var apiErrors = map[string]apiError{
 	"UUID_INVALID":                     {"The uuid you supplied was invalid.", []string{"type", "uuid"}},
 	"PIF_IS_MANAGEMENT_IFACE":          {"The operation you requested cannot be performed because the specified PIF is the management interface.", []string{"PIF"}},
@@ -70,18 +70,28 @@ var apiErrors = map[string]apiError{
 // apiErr renders an API error the way the CLI server does: the doc line
 // and one "name: value" line per parameter, or the raw code and
 // parameters for an error the datamodel does not describe.
+//
+// Like cli_util.ml get_server_error, it pairs the values with the names
+// the datamodel declares: a missing value prints as "<name>: <unknown>",
+// a value beyond the declared names as "<extra>: <value>".
 func apiErr(code string, params ...string) error {
 	e, ok := apiErrors[code]
+	if !ok {
+		e, ok = apiErrorsNet[code]
+	}
 	if !ok {
 		return &xeErr{lines: []string{"Error code: " + code, "Error parameters: " + strings.Join(params, ", ")}}
 	}
 	lines := []string{e.doc}
-	for i, name := range e.params {
-		v := ""
-		if i < len(params) {
-			v = params[i]
+	for i := 0; i < max(len(e.params), len(params)); i++ {
+		switch {
+		case i >= len(params):
+			lines = append(lines, e.params[i]+": <unknown>")
+		case i >= len(e.params):
+			lines = append(lines, "<extra>: "+params[i])
+		default:
+			lines = append(lines, e.params[i]+": "+params[i])
 		}
-		lines = append(lines, name+": "+v)
 	}
 	return &xeErr{lines: lines}
 }
@@ -300,10 +310,10 @@ func (x *xeCall) commands() []*xeCommand {
 }
 
 func specialCommands() []*xeCommand {
-	return []*xeCommand{
+	return append([]*xeCommand{
 		{name: "host-disable", help: "Disable the XE host.", run: hostOp(hostDisable)},
 		{name: "host-enable", help: "Enable the XE host.", run: hostOp(hostEnable)},
-		{name: "host-evacuate", help: "Migrate all VMs off a host.", run: hostOp(hostEvacuate)},
+		{name: "host-evacuate", optn: []string{"network-uuid", "batch-size"}, help: "Migrate all VMs off a host.", run: hostEvacuate},
 		{name: "host-management-reconfigure", reqd: []string{"pif-uuid"}, help: "Reconfigure the management interface of this node: only use if the node is in emergency mode.", run: hostManagementReconfigure},
 		{name: "network-create", reqd: []string{"name-label"}, optn: []string{"name-description", "MTU", "bridge", "managed"}, help: "Create a new network.", run: networkCreate},
 		{name: "pif-forget", reqd: []string{"uuid"}, help: "Destroy a PIF object on a particular host.", run: pifForget},
@@ -315,7 +325,7 @@ func specialCommands() []*xeCommand {
 		{name: "bond-create", reqd: []string{"network-uuid", "pif-uuids"}, optn: []string{"mac", "mode", "properties:"}, help: "Create a bonded interface from a list of existing PIF objects.", run: bondCreate},
 		{name: "bond-destroy", reqd: []string{"uuid"}, help: "Destroy a bonded interface.", run: bondDestroy},
 		{name: "bond-set-mode", reqd: []string{"uuid", "mode"}, help: "Change the bond mode.", run: bondSetMode},
-	}
+	}, netCommands()...)
 }
 
 // help serves `xe help [command ...]`.

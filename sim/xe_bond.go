@@ -94,10 +94,13 @@ func bondCreate(x *xeCall) error {
 	mac := x.paramOr("mac", "")
 
 	host := members[0].Host
-	for _, p := range x.m.PIFs {
-		if p.Host == host && p.Network == network.UUID {
-			return apiErr("NETWORK_ALREADY_CONNECTED", fmt.Sprintf("%s (%s)", network.UUID, network.NameLabel), p.UUID)
-		}
+	if !network.Managed {
+		return apiErr("NETWORK_UNMANAGED", netRef(network))
+	}
+	// The error names the host and the PIF already on the network
+	// (xapi_pif.ml assert_no_other_local_pifs).
+	if err := x.m.assertNoOtherLocalPIFs(host, network); err != nil {
+		return err
 	}
 	if mac != "" && !macRE.MatchString(mac) {
 		return apiErr("MAC_INVALID", mac)
@@ -129,10 +132,18 @@ func bondCreate(x *xeCall) error {
 	}
 	for _, p := range members {
 		switch {
-		case p.BondSlaveOf != "":
-			return apiErr("PIF_ALREADY_BONDED", p.UUID)
 		case !p.Managed:
 			return apiErr("PIF_UNMANAGED", p.UUID)
+		case p.BondSlaveOf != "":
+			return apiErr("PIF_ALREADY_BONDED", p.UUID)
+		case x.m.pifKind(p) == kindVLAN:
+			return apiErr("PIF_VLAN_EXISTS", p.Device)
+		case x.m.pifKind(p) == kindTunnelAccess:
+			return apiErr("IS_TUNNEL_ACCESS_PIF", p.UUID)
+		case x.m.pifKind(p) == kindSRIOVLogical:
+			return apiErr("PIF_IS_SRIOV_LOGICAL", p.UUID)
+		case x.m.Pool.HAEnabled && p.Management:
+			return apiErr("HA_CANNOT_CHANGE_BOND_STATUS_OF_MGMT_IFACE")
 		}
 	}
 	for _, p := range members {
@@ -162,6 +173,16 @@ func bondCreate(x *xeCall) error {
 		Mode: mode, Properties: props, AutoUpdateMAC: x.paramOr("mac", "") == ""}
 	x.m.PIFs = append(x.m.PIFs, master)
 	x.m.Bonds = append(x.m.Bonds, bond)
+	// The guests here on the members' networks move to the bond's, and
+	// the members' VLANs to the master (xapi_bond.ml fix_bond).
+	var memberNets []string
+	for _, p := range members {
+		memberNets = append(memberNets, p.Network)
+	}
+	x.m.moveVIFs(host, memberNets, network.UUID)
+	for _, p := range members {
+		x.m.moveVLANs(p, master)
+	}
 	disallow := false
 	for _, p := range members {
 		p.BondSlaveOf = bond.UUID
@@ -213,6 +234,10 @@ func bondDestroy(x *xeCall) error {
 	primary := x.m.pif(b.PrimarySlave)
 	members := x.m.bondSlaves(b.UUID)
 	if master != nil && primary != nil {
+		// The guests here on the bond's network move to the primary
+		// member's, and the VLANs with them.
+		x.m.moveVIFs(master.Host, []string{master.Network}, primary.Network)
+		x.m.moveVLANs(master, primary)
 		moveIPConfig(master, primary)
 		if master.Management {
 			master.Management = false
@@ -264,4 +289,28 @@ func bondSetMode(x *xeCall) error {
 	}
 	b.Properties = withBondDefaults(mode, keep)
 	return nil
+}
+
+// moveVLANs moves the VLANs on from to to, as move_vlan does: each gets a
+// new VLAN record and PIF on to, same tag and network, with the old
+// one's IP configuration, plugged if the old one was.
+func (m *model) moveVLANs(from, to *pifRec) {
+	for _, id := range m.vlanSlaveOf(from.UUID) {
+		old := m.vlan(id)
+		oldPIF := m.pif(old.Untagged)
+		if oldPIF == nil {
+			continue
+		}
+		n := m.network(oldPIF.Network)
+		plugged := oldPIF.Attached
+		p := m.newDerivedPIF("vlan", to, to.Device, vlanMAC, to.MTU, old.Tag, n)
+		moveIPConfig(oldPIF, p)
+		p.Management, p.DisallowUnplug, p.OtherConfig = oldPIF.Management, oldPIF.DisallowUnplug, oldPIF.OtherConfig
+		v := &vlanRec{UUID: m.newKindUUID("vlan"), Tagged: to.UUID, Untagged: p.UUID, Tag: old.Tag}
+		m.VLANs = append(deleteRec(m.VLANs, old), v)
+		m.PIFs = append(deleteRec(m.PIFs, oldPIF), p)
+		if plugged {
+			m.bringUp(p)
+		}
+	}
 }

@@ -47,13 +47,15 @@ func hostOp(op func(x *xeCall, h *hostRec) error) func(x *xeCall) error {
 	}
 }
 
-func (x *xeCall) selectHosts() ([]*hostRec, error) {
+// selectHosts is select_hosts; the parameters in ignore are the
+// command's own, not filters.
+func (x *xeCall) selectHosts(ignore ...string) ([]*hostRec, error) {
 	var recs []*record
 	for _, h := range x.m.Hosts {
 		recs = append(recs, hostRecord(x.m, h))
 	}
 	for _, p := range x.params {
-		if slices.Contains(stdParams, p.K) {
+		if slices.Contains(stdParams, p.K) || slices.Contains(ignore, p.K) {
 			continue
 		}
 		if p.K == "host" {
@@ -82,49 +84,6 @@ func (x *xeCall) selectHosts() ([]*hostRec, error) {
 func hostDisable(x *xeCall, h *hostRec) error { h.Enabled = false; return nil }
 
 func hostEnable(x *xeCall, h *hostRec) error { h.Enabled = true; return nil }
-
-// hostEvacuate moves the running guests of a host to the other enabled
-// hosts, each to the one with the fewest running guests. With nowhere to
-// go nothing moves.
-func hostEvacuate(x *xeCall, h *hostRec) error {
-	var guests []*vmRec
-	for _, v := range x.m.VMs {
-		if v.ResidentOn == h.UUID && !v.IsControlDomain && v.PowerState == "running" {
-			guests = append(guests, v)
-		}
-	}
-	if len(guests) == 0 {
-		return nil
-	}
-	var targets []*hostRec
-	for _, t := range x.m.Hosts {
-		if t != h && t.Enabled {
-			targets = append(targets, t)
-		}
-	}
-	if len(targets) == 0 {
-		return apiErr("NO_HOSTS_AVAILABLE")
-	}
-	load := func(t *hostRec) int {
-		n := 0
-		for _, v := range x.m.VMs {
-			if v.ResidentOn == t.UUID && !v.IsControlDomain {
-				n++
-			}
-		}
-		return n
-	}
-	for _, v := range guests {
-		best := targets[0]
-		for _, t := range targets[1:] {
-			if load(t) < load(best) {
-				best = t
-			}
-		}
-		v.ResidentOn = best.UUID
-	}
-	return nil
-}
 
 // hostManagementReconfigure moves the management role to a PIF of its
 // host. The old management PIF keeps its IP.

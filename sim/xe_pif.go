@@ -28,7 +28,9 @@ func (x *xeCall) hostByUUID(param string) (*hostRec, error) {
 	return h, nil
 }
 
-// pifForget deletes the PIF record; its network stays.
+// pifForget deletes the PIF record; its network stays. A managed PIF is
+// brought down first, bridge and all, which takes down the VIFs of the
+// guests on its network on its host (model_net.go destroyBridge).
 func pifForget(x *xeCall) error {
 	p, err := x.pifByUUID("uuid")
 	if err != nil {
@@ -39,10 +41,23 @@ func pifForget(x *xeCall) error {
 		return apiErr("PIF_IS_MANAGEMENT_IFACE", p.UUID)
 	case p.BondSlaveOf != "" || len(x.m.bondMasterOf(p.UUID)) > 0:
 		return apiErr("PIF_ALREADY_BONDED", p.UUID)
+	case len(x.m.vlanSlaveOf(p.UUID)) > 0 || p.VLAN != -1:
+		return apiErr("PIF_VLAN_STILL_EXISTS", p.UUID)
+	case len(x.m.tunnelTransportOf(p.UUID)) > 0 || len(x.m.tunnelAccessOf(p.UUID)) > 0:
+		return apiErr("PIF_TUNNEL_STILL_EXISTS", p.UUID)
 	}
-	// The PIF is brought down first.
-	p.Attached = false
-	x.m.syncLocalAddr(p)
+	if err := x.m.assertNoProtection(p); err != nil {
+		return err
+	}
+	switch {
+	case len(x.m.sriovLogicalOf(p.UUID)) > 0:
+		return apiErr("CANNOT_FORGET_SRIOV_LOGICAL", p.UUID)
+	case len(x.m.sriovPhysicalOf(p.UUID)) > 0:
+		return apiErr("PIF_SRIOV_STILL_EXISTS", p.UUID)
+	}
+	if p.Managed {
+		x.m.bringDown(p, "pif-forget")
+	}
 	x.m.PIFs = slices.DeleteFunc(x.m.PIFs, func(q *pifRec) bool { return q == p })
 	return nil
 }
@@ -82,13 +97,33 @@ func pifPlug(x *xeCall) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case !p.Managed:
+	return x.m.plug(p)
+}
+
+// plug is Xapi_pif.plug: what a PIF is built on comes up with it.
+func (m *model) plug(p *pifRec) error {
+	if !p.Managed {
 		return apiErr("PIF_UNMANAGED", p.UUID)
-	case p.BondSlaveOf != "":
-		return apiErr("CANNOT_PLUG_BOND_SLAVE", p.UUID)
 	}
-	x.m.bringUp(p)
+	switch m.pifKind(p) {
+	case kindTunnelAccess:
+		t := m.underlying(p)
+		if t.IPMode == "None" {
+			return apiErr("TRANSPORT_PIF_NOT_CONFIGURED", t.UUID)
+		}
+		if err := m.plug(t); err != nil {
+			return err
+		}
+	case kindSRIOVLogical:
+		if err := m.plug(m.underlying(p)); err != nil {
+			return err
+		}
+	case kindPhysical:
+		if p.BondSlaveOf != "" {
+			return apiErr("CANNOT_PLUG_BOND_SLAVE", p.UUID)
+		}
+	}
+	m.bringUp(p)
 	return nil
 }
 
@@ -97,16 +132,47 @@ func pifUnplug(x *xeCall) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case !p.Managed:
+	return x.m.unplug(p)
+}
+
+// unplug is Xapi_pif.unplug, its checks in its order: it refuses while a
+// running guest on this host has a VIF plugged on the PIF's network, so
+// it never cuts a guest off.
+func (m *model) unplug(p *pifRec) error {
+	if !p.Managed {
 		return apiErr("PIF_UNMANAGED", p.UUID)
-	case p.Management:
+	}
+	if err := m.assertNoProtection(p); err != nil {
+		return err
+	}
+	if p.Management {
 		return apiErr("PIF_IS_MANAGEMENT_IFACE", p.UUID)
-	case p.DisallowUnplug:
+	}
+	for _, v := range m.VIFs {
+		if vm := m.vm(v.VM); v.Network == p.Network && vm != nil && vm.ResidentOn == p.Host && m.vifAttached(v) {
+			return apiErr("VIF_IN_USE", m.netRefOf(p.Network), v.UUID)
+		}
+	}
+	if p.DisallowUnplug {
 		return apiErr("PIF_DOES_NOT_ALLOW_UNPLUG", p.UUID)
 	}
-	p.Attached = false
-	x.m.syncLocalAddr(p)
+	for _, t := range m.Tunnels {
+		if a := m.pif(t.Access); t.Transport == p.UUID && a != nil {
+			if err := m.unplug(a); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range m.SRIOVs {
+		if l := m.pif(s.Logical); s.Physical == p.UUID && l != nil {
+			if err := m.unplug(l); err != nil {
+				return err
+			}
+		}
+	}
+	if p.BondSlaveOf == "" {
+		m.bringDown(p, "pif-unplug")
+	}
 	return nil
 }
 
@@ -182,11 +248,15 @@ func pifReconfigureIP(x *xeCall) error {
 	}
 	ip, dns := x.paramFold("IP"), x.paramFold("DNS")
 	netmask, gateway := x.paramOr("netmask", ""), x.paramOr("gateway", "")
-	switch {
-	case !p.Managed:
+	if !p.Managed {
 		return apiErr("PIF_UNMANAGED", p.UUID)
-	case mode == "None" && p.Management && p.PrimaryAddress == "IPv4":
-		return apiErr("PIF_IS_MANAGEMENT_IFACE", p.UUID)
+	}
+	// Only a static configuration left as it is (DNS aside) is allowed
+	// under HA or the redo log.
+	if !(mode == "Static" && p.IPMode == mode && p.IP == ip && p.Netmask == netmask && p.Gateway == gateway) {
+		if err := x.m.assertNoProtection(p); err != nil {
+			return err
+		}
 	}
 	if mode == "Static" {
 		switch {
@@ -194,9 +264,16 @@ func pifReconfigureIP(x *xeCall) error {
 			return apiErr("INVALID_IP_ADDRESS_SPECIFIED", "IP")
 		case !validIPv4(netmask):
 			return apiErr("INVALID_IP_ADDRESS_SPECIFIED", "netmask")
-		case gateway != "" && !validIPv4(gateway):
-			return apiErr("INVALID_IP_ADDRESS_SPECIFIED", "gateway")
 		}
+	}
+	// Every address given is checked, whatever the mode.
+	for _, a := range []struct{ name, value string }{{"IP", ip}, {"netmask", netmask}, {"gateway", gateway}} {
+		if a.value != "" && !validIPv4(a.value) {
+			return apiErr("INVALID_IP_ADDRESS_SPECIFIED", a.name)
+		}
+	}
+	if mode == "None" && p.Management && p.PrimaryAddress == "IPv4" {
+		return apiErr("PIF_IS_MANAGEMENT_IFACE", p.UUID)
 	}
 	var servers []string
 	for _, s := range strings.Split(dns, ",") {

@@ -23,7 +23,7 @@ type class struct {
 // classes are the classes the simulator serves. pif-list uses the default
 // fields of xapi v23.31.0 and later, which include MAC and host-uuid.
 func classes() []*class {
-	return []*class{
+	return append([]*class{
 		{name: "pool", table: "pool", defaults: []string{"uuid", "name-label", "name-description", "master", "default-SR"},
 			records: func(m *model) []*record { return []*record{poolRecord(m, &m.Pool)} },
 			proto:   func(m *model) *record { return poolRecord(m, &poolRec{}) }},
@@ -73,7 +73,7 @@ func classes() []*class {
 				return rs
 			},
 			proto: func(m *model) *record { return hostRecord(m, &hostRec{}) }},
-	}
+	}, netClasses()...)
 }
 
 func poolRecord(m *model, p *poolRec) *record {
@@ -91,7 +91,7 @@ func poolRecord(m *model, p *poolRec) *record {
 		rwMap("other-config", &p.OtherConfig, "pool", p.UUID),
 		roSet("allowed-operations", []string{"cluster_create", "designate_new_master", "ha_enable"}),
 		roSet("current-operations", nil),
-		roBool("ha-enabled", false),
+		roBool("ha-enabled", p.HAEnabled),
 		ro("ha-configuration", ""),
 		ro("ha-statefiles", ""),
 		rwExtra("ha-host-failures-to-tolerate", &p.Extra, "0", checkInt("ha-host-failures-to-tolerate")),
@@ -166,10 +166,10 @@ func hostRecord(m *model, h *hostRec) *record {
 		rwExtra("https-only", &h.Extra, "false", checkBool("https-only")),
 		roSet("supported-bootloaders", []string{"pygrub", "eliloader"}),
 		ro("blobs", ""),
-		ro("memory-overhead", "1249902592"),
-		ro("memory-total", "274841497600"),
-		ro("memory-free", "253341497600"),
-		expensive(ro("memory-free-computed", "253341497600")),
+		roInt("memory-overhead", h.memoryOverhead()),
+		roInt("memory-total", h.memoryTotal()),
+		roInt("memory-free", m.hostFree(h, nil)),
+		expensive(roInt("memory-free-computed", m.hostFree(h, nil))),
 		roBool("host-metrics-live", true),
 		deprecated(roSet("patches", nil)),
 		roSet("updates", nil),
@@ -208,17 +208,22 @@ func srCheck(v string) error {
 }
 
 func netRecord(m *model, n *netRec) *record {
-	var pifs []string
+	var pifs, vifs []string
 	for _, p := range m.PIFs {
 		if p.Network == n.UUID && n.UUID != "" {
 			pifs = append(pifs, p.UUID)
+		}
+	}
+	for _, v := range m.VIFs {
+		if v.Network == n.UUID && n.UUID != "" {
+			vifs = append(vifs, v.UUID)
 		}
 	}
 	return &record{uuid: n.UUID, fields: []*field{
 		ro("uuid", n.UUID),
 		rwString("name-label", &n.NameLabel),
 		rwString("name-description", &n.NameDescription),
-		roSet("VIF-uuids", nil),
+		roSet("VIF-uuids", vifs),
 		roSet("PIF-uuids", pifs),
 		{name: "MTU", get: func() string { return strconv.Itoa(n.MTU) }, set: func(v string) error {
 			i, err := strconv.Atoi(v)
@@ -268,14 +273,14 @@ func pifRecord(m *model, p *pifRec) *record {
 		roBool("currently-attached", p.Attached),
 		roInt("MTU", int64(p.MTU)),
 		roInt("VLAN", int64(p.VLAN)),
-		roRef("vlan-master-of", ""),
-		ro("vlan-slave-of", ""),
+		roRef("vlan-master-of", m.vlanMasterOf(p.UUID)),
+		ro("vlan-slave-of", strings.Join(m.vlanSlaveOf(p.UUID), "; ")),
 		ro("bond-master-of", strings.Join(m.bondMasterOf(p.UUID), "; ")),
 		roRef("bond-slave-of", p.BondSlaveOf),
-		ro("sriov-physical-PIF-of", ""),
-		ro("sriov-logical-PIF-of", ""),
-		ro("tunnel-access-PIF-of", ""),
-		ro("tunnel-transport-PIF-of", ""),
+		ro("sriov-physical-PIF-of", strings.Join(m.sriovPhysicalOf(p.UUID), "; ")),
+		ro("sriov-logical-PIF-of", strings.Join(m.sriovLogicalOf(p.UUID), "; ")),
+		ro("tunnel-access-PIF-of", strings.Join(m.tunnelAccessOf(p.UUID), "; ")),
+		ro("tunnel-transport-PIF-of", strings.Join(m.tunnelTransportOf(p.UUID), "; ")),
 		roBool("management", p.Management),
 		ro("network-uuid", refString(p.Network)),
 		ro("network-name-label", netLabel),
@@ -333,6 +338,10 @@ type pifMetrics struct {
 // pifMetrics reads the NIC behind a physical PIF, or sums up the members
 // of a bond master. A PIF with no device behind it has no metrics.
 func (m *model) pifMetrics(p *pifRec) *pifMetrics {
+	if u := m.underlying(p); u != nil {
+		// A VLAN, tunnel or SR-IOV PIF shares the metrics of its PIF.
+		return m.pifMetrics(u)
+	}
 	h := m.host(p.Host)
 	if h == nil {
 		return nil
@@ -454,5 +463,7 @@ func vmRecord(m *model, v *vmRec) *record {
 		}),
 		rwMap("other-config", &v.OtherConfig, "VM", v.UUID),
 		roInt("dom-id", int64(v.DomID)),
+		rwExtra("ha-always-run", &v.Extra, "false", checkBool("ha-always-run")),
+		rwExtra("ha-restart-priority", &v.Extra, "", nil),
 	}}
 }
