@@ -170,7 +170,7 @@ func hostRecord(m *model, h *hostRec) *record {
 		ro("memory-total", "274841497600"),
 		ro("memory-free", "253341497600"),
 		expensive(ro("memory-free-computed", "253341497600")),
-		roBool("host-metrics-live", true),
+		roBool("host-metrics-live", h.UUID == "" || h.live()),
 		deprecated(roSet("patches", nil)),
 		roSet("updates", nil),
 		ro("ha-statefiles", ""),
