@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/gofrs/flock"
 )
@@ -80,7 +81,11 @@ type BootResult struct {
 type UnitResult struct {
 	Unit   string
 	Result string // success, failed, skipped
+	// Status is the exit status of the command that ended the unit,
+	// 128+N when signal N killed it.
 	Status int
+	// Signal names the signal that killed it (KILL), if one did.
+	Signal string
 }
 
 // Failed returns the units that failed.
@@ -258,7 +263,7 @@ func (b *booter) record(r UnitResult) (bool, error) {
 	defer s.close()
 	d := &s.st.Model.localHost().Dom0
 	if n := len(d.Boots); n > 0 {
-		d.Boots[n-1].Units = append(d.Boots[n-1].Units, unitRun{Unit: r.Unit, Result: r.Result, Status: r.Status})
+		d.Boots[n-1].Units = append(d.Boots[n-1].Units, unitRun{Unit: r.Unit, Result: r.Result, Status: r.Status, Signal: r.Signal})
 		if d.RebootPending {
 			d.Boots[n-1].RebootAsked = true
 		}
@@ -313,9 +318,12 @@ func (b *booter) runUnit(ctx context.Context, u *unit) UnitResult {
 			r.Result, r.Status = "failed", 203
 			break
 		}
-		code := b.exec(ctx, u, words)
+		code, killed := b.exec(ctx, u, words)
 		if code != 0 && !ignore {
 			r.Result, r.Status = "failed", code
+			if killed {
+				r.Signal = signalName(code - 128)
+			}
 			break
 		}
 	}
@@ -324,7 +332,11 @@ func (b *booter) runUnit(ctx context.Context, u *unit) UnitResult {
 		fmt.Fprintf(b.opts.Console, "[  OK  ] Started %s.\n", u.Description)
 		return r
 	}
-	b.systemd(u.Name, "%s: main process exited, code=exited, status=%d/%s", u.Name, r.Status, statusName(r.Status))
+	if r.Signal != "" {
+		b.systemd(u.Name, "%s: main process exited, code=killed, status=%d/%s", u.Name, r.Status-128, r.Signal)
+	} else {
+		b.systemd(u.Name, "%s: main process exited, code=exited, status=%d/%s", u.Name, r.Status, statusName(r.Status))
+	}
 	b.systemd(u.Name, "Failed to start %s.", u.Description)
 	b.systemd(u.Name, "Unit %s entered failed state.", u.Name)
 	b.systemd(u.Name, "%s failed.", u.Name)
@@ -355,8 +367,28 @@ func statusName(code int) string {
 	return "n/a"
 }
 
-// exec runs one command of a unit and returns its exit status.
-func (b *booter) exec(ctx context.Context, u *unit, argv []string) int {
+// signalName is the name systemd gives a signal.
+func signalName(n int) string { return strings.TrimPrefix(unix2name(n), "SIG") }
+
+func unix2name(n int) string {
+	switch syscall.Signal(n) {
+	case syscall.SIGKILL:
+		return "SIGKILL"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGSEGV:
+		return "SIGSEGV"
+	case syscall.SIGABRT:
+		return "SIGABRT"
+	}
+	return fmt.Sprintf("SIG%d", n)
+}
+
+// exec runs one command of a unit and returns its exit status, 128+N
+// and true when signal N killed it.
+func (b *booter) exec(ctx context.Context, u *unit, argv []string) (int, bool) {
 	ident := path.Base(argv[0])
 	out := &journalWriter{b: b, unit: u.Name, ident: ident}
 	if u.Console {
@@ -381,9 +413,9 @@ func (b *booter) exec(ctx context.Context, u *unit, argv []string) int {
 		inv := invocation{argv: argv, getenv: getenv, stdout: out, stderr: out, kill: func() { killed = true }}
 		code := inv.run()
 		if killed {
-			return killedStatus
+			return killedStatus, true
 		}
-		return code
+		return code, false
 	}
 	run := b.opts.Exec
 	if run == nil {
@@ -392,9 +424,9 @@ func (b *booter) exec(ctx context.Context, u *unit, argv []string) int {
 	code, err := run(ctx, UnitCommand{Unit: u.Name, Argv: argv, Env: env, Stdout: out})
 	if err != nil {
 		b.systemd(u.Name, "Failed at step EXEC spawning %s: %v", argv[0], err)
-		return 203
+		return 203, false
 	}
-	return code
+	return code, code > 128 && b.opts.Exec == nil
 }
 
 // execUnitCommand execs a unit's command for real, no shell.
@@ -411,10 +443,10 @@ func execUnitCommand(out *journalWriter) func(ctx context.Context, c UnitCommand
 		err := cmd.Wait()
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			if code := ee.ExitCode(); code >= 0 {
-				return code, nil
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				return 128 + int(ws.Signal()), nil
 			}
-			return 128 + 9, nil
+			return ee.ExitCode(), nil
 		}
 		return 0, err
 	}

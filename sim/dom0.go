@@ -48,8 +48,11 @@ type unitRun struct {
 	// Result is "success", "failed" or "skipped" (a condition was not
 	// met).
 	Result string `json:"result"`
-	// Status is the exit status of the command that ended the unit.
+	// Status is the exit status of the command that ended the unit,
+	// 128+N when signal N killed it.
 	Status int `json:"status"`
+	// Signal names the signal that killed it, if one did.
+	Signal string `json:"signal,omitempty"`
 }
 
 // watcher is the process that boots a host by itself (--boot auto) once
