@@ -544,6 +544,12 @@ func (p *proc) ipRouteCmd(args []string) int {
 		if d := k.DefaultRoute; d.Gateway != "" && k.linkUp(d.Device) {
 			fmt.Fprintf(p.stdout, "default via %s dev %s \n", d.Gateway, d.Device)
 		}
+		// The main table lists routes in address order.
+		type row struct {
+			key  uint32
+			line string
+		}
+		var rows []row
 		for _, a := range p.ipAddrs() {
 			if a.dev == "lo" || a.secondary || !k.linkUp(a.dev) {
 				continue
@@ -553,7 +559,13 @@ func (p *proc) ipRouteCmd(args []string) int {
 			if !p.m.carrier(h, a.dev) {
 				down = "linkdown "
 			}
-			fmt.Fprintf(p.stdout, "%s dev %s proto kernel scope link src %s %s\n", n, a.dev, a.ip, down)
+			v := n.IP.To4()
+			rows = append(rows, row{uint32(v[0])<<24 | uint32(v[1])<<16 | uint32(v[2])<<8 | uint32(v[3]),
+				fmt.Sprintf("%s dev %s proto kernel scope link src %s %s\n", n, a.dev, a.ip, down)})
+		}
+		sort.SliceStable(rows, func(i, j int) bool { return rows[i].key < rows[j].key })
+		for _, r := range rows {
+			io.WriteString(p.stdout, r.line)
 		}
 		return 0
 	}

@@ -29,7 +29,7 @@ func filerMAC(ip string) string {
 	for i := range v {
 		b[i%6] ^= v[i]
 	}
-	return fmt.Sprintf("00:a0:98:%02X:%02X:%02X", b[0], b[1], b[2])
+	return fmt.Sprintf("00:A0:98:%02X:%02X:%02X", b[0], b[1], b[2])
 }
 
 func (p *proc) pingUsage() int {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -37,6 +38,25 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "unitcmd on stderr")
 			code, _ := strconv.Atoi(os.Getenv("UNITCMD_EXIT"))
 			os.Exit(code)
+		},
+		// askreboot runs reboot as its child, then, still running, checks
+		// that the boot has not happened yet: with --boot auto it waits
+		// for the process that asked.
+		"askreboot": func() {
+			idFile := filepath.Join(os.Getenv("RUNBOOK_ROOT"), bootIDFile)
+			before, _ := os.ReadFile(idFile)
+			cmd := exec.Command("reboot")
+			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+			if err := cmd.Run(); err != nil {
+				fmt.Fprintln(os.Stderr, "reboot:", err)
+				os.Exit(1)
+			}
+			time.Sleep(300 * time.Millisecond)
+			if now, _ := os.ReadFile(idFile); string(now) == string(before) {
+				fmt.Println("the boot id is unchanged while the asking process runs")
+			} else {
+				fmt.Println("the host booted before the asking process exited")
+			}
 		},
 	}
 	for _, p := range Programs() {

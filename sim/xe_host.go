@@ -53,7 +53,8 @@ func (x *xeCall) selectHosts() ([]*hostRec, error) {
 		recs = append(recs, hostRecord(x.m, h))
 	}
 	for _, p := range x.params {
-		if slices.Contains(stdParams, p.K) {
+		// do_host_op's own parameters are not filters.
+		if slices.Contains(stdParams, p.K) || x.cmd == "host-disable" && p.K == "auto-enable" {
 			continue
 		}
 		if p.K == "host" {
