@@ -135,11 +135,14 @@ simulated program run since init). It fires once.
 
 const callsHelp = `Print the number of program calls so far and the argv of each.`
 
-const showHelp = `Summarise the simulated pool (hosts, PIFs, bonds, networks, VMs) and
-the local kernel (bonds, NIC carriers, addresses).`
+const showHelp = `Summarise the simulated pool (hosts with their state, live or not, PIFs,
+bonds, networks, VMs), the kernel of the root's dom0 (links, bonds,
+addresses, the default route, xapi) and its boot log: per boot, the units
+that ran and how they ended.`
 
-const snapshotHelp = `Print the canonical dump of the model: the same actions give the same
-bytes.`
+const snapshotHelp = `Print the canonical dump of the model, every host's dom0 with its kernel and
+per boot the units that ran and their exit status: the same actions give the
+same bytes (no times, no call log, no journal).`
 
 // flags makes the flag set of a subcommand.
 func (c *simCLI) flags(name string) *pflag.FlagSet {
