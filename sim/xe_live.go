@@ -43,6 +43,12 @@ func (x *xeCall) checkForwarded() error {
 	case "pif-plug", "pif-unplug", "pif-forget", "pif-reconfigure-ip":
 		if x.cmd == "pif-reconfigure-ip" {
 			if _, err := ipMode(x.paramOr("mode", "")); err != nil {
+				uuid, _ := x.param("uuid")
+				if x.m.pif(uuid) != nil && !x.p.rel.xapiAtLeast(24, 28) {
+					// Before xen-api v24.28.0 (commit d5f72c3da0) the
+					// enum parser had its own text.
+					return cliErr("Expected 'dhcp','none' or 'static', got %s", x.paramOr("mode", ""))
+				}
 				return nil // the CLI's own parse error comes first
 			}
 		}
