@@ -4,10 +4,10 @@
 # It issues the same xe, xe-switch-network-backend, reboot and ifup calls,
 # and the same file reads and writes, in the same order, as
 #   runbook run nfs-bond -p ip=IP -p netmask=MASK -p evacuate=true
-#   runbook resume        # what the boot hook runs after the reboot
-# on a fresh simulated host (`runbook sim init`): run it once, it reboots
-# the host and exits 0; run it again (as a boot hook would) and it
-# finishes. What it must remember across the reboot (the host, the MACs,
+#   runbook sim boot      # the boot, whose hook runs runbook resume
+# on a fresh simulated host (`runbook sim init`): run it once, it asks for
+# the reboot and exits 0; the boot (runbook sim boot) runs it again as its
+# boot hook, and it finishes. What it must remember across the reboot (the host, the MACs,
 # whether it evacuated the host, whether the host was enabled) goes to
 # $BENCH_STATE/nfs-bond.state.
 #
@@ -232,7 +232,10 @@ if [[ ! -e $SAVED ]]; then
 		boot_before=${boot_before%$'\n'}
 		printf 'uuid=%q\nname=%q\nmacs=%q\nevacuating=%q\nhost_enabled=%q\nmoved=%q\nboot_before=%q\n' \
 			"$uuid" "$name" "$macs" "$evacuating" "$host_enabled" "$moved" "$boot_before" >"$SAVED"
-		printf '[Unit]\nDescription=Resume nfs-bond after the reboot\nAfter=network-online.target xapi.service\n\n[Service]\nType=oneshot\nExecStart=/bin/bash %s\n\n[Install]\nWantedBy=multi-user.target\n' "$0" >"$HOOK_UNIT"
+		# The unit gets the environment the script needs: systemd gives a
+		# unit almost none.
+		printf '[Unit]\nDescription=Resume nfs-bond after the reboot\nAfter=network-online.target xapi.service\n\n[Service]\nType=oneshot\nEnvironment="RUNBOOK_ROOT=%s" "RUNBOOK_XE=%s" "RUNBOOK_IFUP=%s" "RUNBOOK_REBOOT=%s" "BENCH_STATE=%s"\nExecStart=/bin/bash %s %s %s\nStandardOutput=journal+console\n\n[Install]\nWantedBy=multi-user.target\n' \
+			"$ROOT" "$XE" "$IFUP" "$REBOOT" "$STATE" "$0" "$IP" "$NETMASK" >"$HOOK_UNIT"
 		ln -s /etc/systemd/system/runbook-resume.service "$HOOK_LINK"
 		echo "rebooting the host: switch the network backend of $name to bridge"
 		"$REBOOT" || die "reboot failed"

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,8 +137,8 @@ check("no slaves", b.slaves, [])
 }
 
 // The reboot step on the simulator: the run pauses, the boot hook is in
-// place, resume completes the step once the boot id changed, and the
-// hook is gone when the run ends.
+// place, the boot runs the hook, whose resume completes the step once the
+// boot id changed, and the hook is gone when the run ends.
 func TestRebootAndResumeOnSimulator(t *testing.T) {
 	e, root, out := newSimEngine(t)
 	src := `
@@ -146,6 +147,7 @@ reboot_and_resume("test")
 b = read_file("/proc/sys/kernel/random/boot_id")
 print("after", len(b.strip()))
 `
+	bootBefore, _ := os.ReadFile(filepath.Join(root, "proc", "sys", "kernel", "random", "boot_id"))
 	if err := runSource(t, e, src); err != nil {
 		t.Fatalf("run: %v\n%s", err, out)
 	}
@@ -157,8 +159,14 @@ print("after", len(b.strip()))
 	if err != nil || !bytes.Contains(unit, []byte("ExecStart=/usr/local/bin/runbook resume --state-dir "+e.StateDir)) {
 		t.Fatalf("boot hook: %v\n%s", err, unit)
 	}
-	if err := e.Resume(context.Background()); err != nil {
-		t.Fatalf("resume: %v\n%s", err, out)
+	// The reboot is pending until the boot, which runs the boot hook: its
+	// command is this engine's resume, in process.
+	if b, _ := os.ReadFile(filepath.Join(root, "proc", "sys", "kernel", "random", "boot_id")); !bytes.Equal(b, bootBefore) {
+		t.Fatalf("the boot id changed before the boot")
+	}
+	res := bootInProcess(t, e, root)
+	if len(res.Units) != 1 || res.Units[0] != (sim.UnitResult{Unit: "runbook-resume.service", Result: "success"}) {
+		t.Fatalf("boot ran %+v, want the boot hook, successful\n%s", res.Units, out)
 	}
 	st, _ = e.Status()
 	if st.State != engine.StateSucceeded || st.Steps[1].Status != engine.StepRebooted {
@@ -170,4 +178,32 @@ print("after", len(b.strip()))
 	if !strings.Contains(out.String(), "after 36\n") {
 		t.Errorf("output lacks the post-reboot print:\n%s", out)
 	}
+}
+
+// bootInProcess boots the simulated host as `runbook sim boot` does; the
+// boot hook's command (`/usr/local/bin/runbook resume --state-dir DIR`)
+// resumes e in process.
+func bootInProcess(t *testing.T, e *engine.Engine, root string) *sim.BootResult {
+	t.Helper()
+	h, err := sim.NewHost(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	res, err := h.Boot(context.Background(), sim.BootOptions{Exec: func(ctx context.Context, c sim.UnitCommand) (int, error) {
+		want := []string{e.Binary, "resume", "--state-dir", e.StateDir}
+		if strings.Join(c.Argv, " ") != strings.Join(want, " ") {
+			t.Errorf("unit %s runs %q, want %q", c.Unit, c.Argv, want)
+			return 1, nil
+		}
+		if err := e.Resume(ctx); err != nil {
+			fmt.Fprintln(c.Stdout, err)
+			return engine.ExitCode(err), nil
+		}
+		return 0, nil
+	}})
+	if err != nil {
+		t.Fatalf("boot: %v", err)
+	}
+	return res
 }

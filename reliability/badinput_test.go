@@ -234,6 +234,12 @@ func badInputs() []badInput {
 				if r := h.run(nfsBond("--xapi-timeout", "1s")...); r.code != 0 {
 					t.Fatalf("run to the reboot: %v", r)
 				}
+				// The boot runs the hook, whose resume waits for xapi in
+				// vain; the operator's resume that follows, with xapi still
+				// down, must fail as clearly and change nothing.
+				if r := h.bootAndResume(); r.code != exitFailed {
+					t.Fatalf("the boot hook's resume: got %v, want it failed", r)
+				}
 				return []string{"resume"}
 			},
 			want: []string{"xapi did not answer within 1s", "--xapi-timeout", "runbook resume"}},
@@ -380,8 +386,9 @@ func TestXapiWaitAfterFailedWait(t *testing.T) {
 	if r := h.run(nfsBond("--xapi-timeout", "1s")...); r.code != 0 {
 		t.Fatalf("run to the reboot: %v", r)
 	}
-	if r := h.run("resume"); r.code != exitFailed || !strings.Contains(r.stderr, "xapi did not answer") {
-		t.Fatalf("first resume: got %v, want the xapi timeout", r)
+	// The boot runs the hook, whose resume times out waiting for xapi.
+	if r := h.bootAndResume(); r.code != exitFailed || !strings.Contains(r.stdout, "xapi did not answer") {
+		t.Fatalf("the boot hook's resume: got %v, want the xapi timeout", r)
 	}
 	before := h.capture()
 	r := h.run("resume")

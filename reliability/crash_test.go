@@ -24,9 +24,9 @@ type baseline struct {
 	steps []stepStatus
 }
 
-func runBaseline(t *testing.T, args []string) baseline {
+func runBaseline(t *testing.T, args []string, init ...string) baseline {
 	t.Helper()
-	h := newHost(t, crashInit...)
+	h := newHost(t, append(append([]string(nil), crashInit...), init...)...)
 	first := h.run(append([]string{"run"}, args...)...)
 	if first.code != 0 {
 		t.Fatalf("uninterrupted run: %v", first)
@@ -91,10 +91,16 @@ func TestCrashMatrix(t *testing.T) {
 	for _, rb := range []struct {
 		name string
 		args []string
-	}{{"nfs-bond", nfsBondArgs}, {"storage-nic", storageNICArgs}} {
+		init []string // more sim init options
+	}{
+		{"nfs-bond", nfsBondArgs, nil},
+		{"storage-nic", storageNICArgs, nil},
+		// xe on a pool member: every call goes through the coordinator.
+		{"storage-nic-on-a-member", storageNICArgs, []string{"--member"}},
+	} {
 		t.Run(rb.name, func(t *testing.T) {
 			t.Parallel()
-			base := runBaseline(t, rb.args)
+			base := runBaseline(t, rb.args, rb.init...)
 			t.Logf("%s: %d program calls uninterrupted", rb.name, len(base.calls))
 			for k := 1; k <= len(base.calls); k++ {
 				for _, faults := range [][]fault{
@@ -111,7 +117,7 @@ func TestCrashMatrix(t *testing.T) {
 						mu.Lock()
 						tried++
 						mu.Unlock()
-						crashPoint(t, rb.args, base, faults)
+						crashPoint(t, rb.args, rb.init, base, faults)
 					})
 				}
 			}
@@ -132,10 +138,10 @@ type kill struct {
 	kind string
 }
 
-func crashPoint(t *testing.T, args []string, base baseline, faults []fault) {
+func crashPoint(t *testing.T, args, init []string, base baseline, faults []fault) {
 	argvK := base.calls[faults[0].call-1]
 	t.Logf("call %d: %s", faults[0].call, callKey(argvK))
-	h := newHost(t, crashInit...)
+	h := newHost(t, append(append([]string(nil), crashInit...), init...)...)
 	for _, f := range faults {
 		h.fault("--call", strconv.Itoa(f.call), "--"+f.kind)
 	}
@@ -147,7 +153,7 @@ func crashPoint(t *testing.T, args []string, base baseline, faults []fault) {
 		if st.State == "succeeded" || st.State == "failed" || st.State == "aborted" {
 			break
 		}
-		results = append(results, h.run("resume"))
+		results = append(results, h.recover())
 	}
 	calls := h.calls().Argv
 	var kills []kill
@@ -572,8 +578,8 @@ func TestFileWriteKilledThenResumed(t *testing.T) {
 			if r := h.run(append([]string{"run"}, nfsBondArgs...)...); r.code != 0 {
 				t.Fatalf("run: %v", r)
 			}
-			if r := h.run("resume"); !r.killed() {
-				t.Fatalf("resume: got %v, want killed at ifup", r)
+			if r := h.bootAndResume(); !r.killed() {
+				t.Fatalf("the boot hook's resume: got %v, want killed at ifup", r)
 			}
 			// Back to the moment the write of ifcfg-eth2 was in flight.
 			jpath := h.status().Journal

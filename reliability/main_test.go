@@ -424,7 +424,7 @@ type hostState struct {
 
 func (h *host) capture() hostState {
 	h.t.Helper()
-	return hostState{snapshot: h.snapshot(), files: h.files()}
+	return hostState{snapshot: withoutBootLog(h.snapshot()), files: h.files()}
 }
 
 // diff describes how two host states differ, "" when they are the same.
@@ -528,8 +528,9 @@ var (
 	storageNICArgs = []string{"storage-nic", "-p", "device=eth1", "-p", "ip=10.10.52.11", "-p", "netmask=255.255.255.0"}
 )
 
-// finish resumes the run until it ends (succeeded or failed), at most
-// limit times, and returns the results of every resume.
+// finish recovers the run until it ends (succeeded or failed), at most
+// limit times: a boot that runs the hook when a reboot is pending, else a
+// resume. It returns the results of every resume.
 func (h *host) finish(limit int) []result {
 	h.t.Helper()
 	var out []result
@@ -539,7 +540,7 @@ func (h *host) finish(limit int) []result {
 		case "succeeded", "failed", "aborted", "none":
 			return out
 		}
-		out = append(out, h.run("resume"))
+		out = append(out, h.recover())
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -40,18 +42,28 @@ func Command(args []string, getenv func(string) string, stdout, stderr io.Writer
 const simUsage = `usage: runbook sim SUBCOMMAND [options]
 
 Subcommands:
-  init DIR [--seed N] [--release R] [--xapi-delay N] [--vif VM:NIC]...
-       [--memory-free MiB] [--sriov NIC]...
-                          make a simulated host in DIR
+  init DIR [--hosts N] [--nics N] [--all-dom0s] [--member] [--boot manual|auto]
+           [--filer IP]... [--vif VM:NIC]... [--memory-free MiB] [--sriov NIC]...
+           [--seed N] [--release R] [--xapi-delay N]
+                          make a simulated pool in DIR
+  boot                    boot the dom0: after the reboot it asked for, or a
+                          power cycle; runs its enabled units (the boot hook)
+  wait [--timeout D]      wait until the dom0 is up (for --boot auto)
   vif VM:NIC              give a guest a VIF on the network of a NIC
-  link DEVICE up|down     set the carrier of a NIC of the local host
+  link DEVICE up|down     set the carrier of a NIC of the dom0
   fault --call N ...      arm a fault for the Nth program call
   calls [--json]          list the program calls made so far
-  show                    summarise the pool and the local kernel
+  show                    summarise the pool, the dom0's kernel and boot log
   snapshot                print the canonical model dump
 
-All but init find the host with --root DIR or RUNBOOK_ROOT.
-Run 'runbook sim SUBCOMMAND --help' for the options of each.
+All but init find the dom0 with --root DIR or RUNBOOK_ROOT (the root of any
+host of the pool). Run 'runbook sim SUBCOMMAND --help' for the options of each.
+
+To test a runbook against it:
+  eval "$(runbook sim init /tmp/host)"
+  runbook run ./nfs-bond.star -p ...     # pauses for the reboot (exit 0)
+  runbook sim boot                       # the boot runs the hook: resume
+  /tmp/host/bin/journalctl -u runbook-resume.service -b
 `
 
 type simCLI struct {
@@ -68,7 +80,9 @@ type subcommand struct {
 
 func subcommands() []subcommand {
 	return []subcommand{
-		{name: "init", usage: "DIR [--seed N] [--release R] [--xapi-delay N] [--vif VM:NIC]... [--memory-free MiB] [--sriov NIC]...", help: initHelp, run: (*simCLI).init},
+		{name: "init", usage: "DIR [--hosts N] [--nics N] [--all-dom0s] [--member] [--boot manual|auto] [--filer IP]... [--vif VM:NIC]... [--memory-free MiB] [--sriov NIC]... [--seed N] [--release R] [--xapi-delay N]", help: initHelp, run: (*simCLI).init},
+		{name: "boot", usage: "[--root DIR]", help: bootHelp, run: (*simCLI).boot},
+		{name: "wait", usage: "[--timeout D] [--root DIR]", help: waitHelp, run: (*simCLI).wait},
 		{name: "vif", usage: "VM:NIC [--root DIR]", help: vifHelp, run: (*simCLI).vif},
 		{name: "link", usage: "DEVICE up|down [--root DIR]", help: linkHelp, run: (*simCLI).link},
 		{name: "fault", usage: "--call N (--fail --stderr TEXT [--code C] | --kill-before | --kill-after) [--root DIR]", help: faultHelp, run: (*simCLI).fault},
@@ -78,15 +92,50 @@ func subcommands() []subcommand {
 	}
 }
 
-const initHelp = `Make a simulated host in DIR, which must be new or empty: a pool of
-three hosts xen01..xen03 (xen01 is the local dom0), eth0..eth3 on each,
-eth0 the management interface, and DIR/bin with the simulated programs.
+const initHelp = `Make a simulated pool in DIR, which must be new or empty: hosts xen01,
+xen02, ... (three by default) with NICs eth0, eth1, ... (four by default),
+eth0 the management interface on 192.168.10.0/24, eth1 unplugged, and the
+guests web01, db01 (running) and build01 (halted) on xen01, app02 on xen02.
+
+Layout. By default DIR is the root of xen01's dom0: its files (etc/, proc/,
+...), DIR/bin/<program> for every simulated program, and the pool database
+in DIR/var/lib/xsim. With --all-dom0s every host has a root of its own,
+DIR/<host> (its own kernel, files, boot id and bin/), and the pool database
+is in DIR/pool: xe run in a host's root sees that host as the local one.
+
+The coordinator is xen01, or xen02 with --member (xen01 is then a member).
+--boot auto makes the reboot program boot the dom0 by itself once the
+process that asked for the reboot has exited; by default (manual) the
+reboot stays pending until 'runbook sim boot'. --filer IP adds a storage
+target that answers ping on its subnet.
+
 Guests web01 and db01 run on xen01, app02 on xen02, build01 is halted;
 each has one VIF on the management network. --vif VM:NIC (repeatable)
 adds a VIF on the network of that NIC, e.g. --vif db01:eth2; --memory-free
 MiB leaves only that much memory free on the other hosts, so that an
 evacuation can fail; --sriov NIC (repeatable) makes a NIC SR-IOV capable.
-Prints the environment that points a runbook at it.`
+
+Releases (--release):
+` + "{{releases}}" + `
+Prints the environment that points a runbook at the (first) dom0, as lines
+that eval "$(runbook sim init DIR)" accepts.`
+
+const bootHelp = `Boot the dom0 of the root: the boot after the reboot it asked for, or a
+power cycle when none was. A new boot id; the backend network.conf names
+becomes the running one; guests still resident on the host are halted;
+xapi's start of day plugs every managed physical PIF, bond master and PIF
+with an IP configuration, and enables the host again unless it was disabled
+with auto-enable=false; then the units enabled in
+etc/systemd/system/*.target.wants/ run in systemd's order, the boot hook
+runbook-resume.service among them (its 'runbook resume' runs to its end).
+Units' output goes to the journal (see ROOT/bin/journalctl -u UNIT -b) and,
+for units with StandardOutput=journal+console, to this command's stdout
+with systemd's status lines. Exits 1 if a unit failed, naming it. If a unit
+asks for a reboot, the boot stops there and that reboot is pending.`
+
+const waitHelp = `Wait until the dom0 is up: no reboot pending, no boot running, no
+automatic boot waiting to start (--boot auto). Fails at once when a reboot
+is pending that nothing will perform (boot mode manual).`
 
 const linkHelp = `Set the carrier of a NIC of the local host, as pulling or plugging a
 cable would. Bonds that monitor links (miimon > 0) count the failure and
@@ -101,11 +150,14 @@ simulated program run since init). It fires once.
 
 const callsHelp = `Print the number of program calls so far and the argv of each.`
 
-const showHelp = `Summarise the simulated pool (hosts, PIFs, bonds, networks, VMs) and
-the local kernel (bonds, NIC carriers, addresses).`
+const showHelp = `Summarise the simulated pool (hosts with their state, live or not, PIFs,
+bonds, networks, VMs), the kernel of the root's dom0 (links, bonds,
+addresses, the default route, xapi) and its boot log: per boot, the units
+that ran and how they ended.`
 
-const snapshotHelp = `Print the canonical dump of the model: the same actions give the same
-bytes.`
+const snapshotHelp = `Print the canonical dump of the model, every host's dom0 with its kernel and
+per boot the units that ran and their exit status: the same actions give the
+same bytes (no times, no call log, no journal).`
 
 // flags makes the flag set of a subcommand.
 func (c *simCLI) flags(name string) *pflag.FlagSet {
@@ -123,7 +175,7 @@ func (c *simCLI) parse(name string, fs *pflag.FlagSet, args []string) (code int,
 	}
 	sc := c.sub(name)
 	if errors.Is(err, pflag.ErrHelp) {
-		fmt.Fprintf(c.stdout, "usage: runbook sim %s %s\n\n%s\n\nOptions:\n%s", name, sc.usage, sc.help, fs.FlagUsages())
+		fmt.Fprintf(c.stdout, "usage: runbook sim %s %s\n\n%s\n\nOptions:\n%s", name, sc.usage, strings.ReplaceAll(sc.help, "{{releases}}", ReleaseHelp()), fs.FlagUsages())
 		return 0, true
 	}
 	return c.usageErr(name, "%v", err), true
@@ -163,36 +215,47 @@ func (c *simCLI) rootFlag(fs *pflag.FlagSet) func() string {
 func (c *simCLI) init(args []string) int {
 	fs := c.flags("init")
 	seed := fs.Int64("seed", 0, "seed of the UUIDs, MACs and boot ids")
-	rel := fs.String("release", "8.3", "dom0 release: "+releaseNames())
-	delay := fs.Int("xapi-delay", DefaultXapiDelay, "xe calls that fail after each reboot")
+	rel := fs.String("release", DefaultRelease, "dom0 release: "+releaseNames())
+	delay := fs.Int("xapi-delay", DefaultXapiDelay, "xe calls that fail after each boot")
+	hosts := fs.Int("hosts", 3, "hosts in the pool, 1-16")
+	nics := fs.Int("nics", 4, "NICs of each host, 1-16")
+	all := fs.Bool("all-dom0s", false, "lay out a dom0 root for every host (DIR/<host>, pool database in DIR/pool)")
+	member := fs.Bool("member", false, "make the local host xen01 a pool member; xen02 is the coordinator")
+	boot := fs.String("boot", bootManual, "manual (sim boot performs each boot) or auto (the reboot boots by itself)")
+	filers := fs.StringArray("filer", nil, "a storage target that answers ping (repeatable)")
 	vifs := fs.StringArray("vif", nil, "VM:NIC: add a VIF of guest VM on the network of NIC (repeatable)")
 	memFree := fs.Int64("memory-free", 0, "MiB left free on every host but the local one")
 	sriov := fs.StringArray("sriov", nil, "a NIC that is SR-IOV capable on every host (repeatable)")
 	if code, done := c.parse("init", fs, args); done {
 		return code
 	}
+	var probs []string
 	if fs.NArg() != 1 {
-		return c.usageErr("init", "want one directory, got %d arguments", fs.NArg())
-	}
-	if _, err := lookupRelease(*rel); err != nil {
-		return c.usageErr("init", "%v", err)
+		probs = append(probs, fmt.Sprintf("want one directory, got %d arguments", fs.NArg()))
 	}
 	if *delay < 0 {
-		return c.usageErr("init", "--xapi-delay: got %d, want 0 or more", *delay)
-	}
-	dir, err := filepath.Abs(fs.Arg(0))
-	if err != nil {
-		return c.fail("init", err)
+		probs = append(probs, fmt.Sprintf("--xapi-delay: got %d, want 0 or more", *delay))
 	}
 	d := *delay
 	if d == 0 {
 		d = NoXapiDelay
 	}
-	opts := InitOptions{Seed: *seed, Release: *rel, XapiDelay: d, VIFs: *vifs, SRIOV: *sriov}
+	opts := InitOptions{Seed: *seed, Release: *rel, XapiDelay: d, Hosts: *hosts, NICs: *nics, AllDom0s: *all, Member: *member, Boot: *boot, Filers: *filers, VIFs: *vifs, SRIOV: *sriov}
 	if fs.Changed("memory-free") {
 		opts.MemoryFree = memFree
 	}
-	if err := Init(dir, opts); err != nil {
+	for _, p := range opts.check() {
+		probs = append(probs, "--"+p)
+	}
+	if len(probs) > 0 {
+		return c.usageErr("init", "%s", strings.Join(probs, "\n\t"))
+	}
+	dir, err := filepath.Abs(fs.Arg(0))
+	if err != nil {
+		return c.fail("init", err)
+	}
+	lay, err := InitPool(dir, opts)
+	if err != nil {
 		fmt.Fprintln(c.stderr, err)
 		if errors.As(err, new(*OptionsError)) {
 			fmt.Fprintf(c.stderr, "\trunbook sim init %s\n", c.sub("init").usage)
@@ -200,12 +263,90 @@ func (c *simCLI) init(args []string) int {
 		}
 		return 1
 	}
-	r := releases[*rel]
-	fmt.Fprintf(c.stdout, "simulated %s %s pool xen01..xen03 in %s; this dom0 is xen01\n", r.Brand, r.ProductVersion, dir)
-	fmt.Fprintf(c.stdout, "RUNBOOK_ROOT=%s\n", dir)
-	fmt.Fprintf(c.stdout, "RUNBOOK_XE=%s\n", filepath.Join(dir, "bin", xeProg))
-	fmt.Fprintf(c.stdout, "RUNBOOK_IFUP=%s\n", filepath.Join(dir, "bin", ifupProg))
-	fmt.Fprintf(c.stdout, "RUNBOOK_REBOOT=%s\n", filepath.Join(dir, "bin", rebootProg))
+	local := lay.Roots[0]
+	role := "the coordinator"
+	if lay.Coordinator != local.Host {
+		role = "a member; the coordinator is " + lay.Coordinator
+	}
+	fmt.Fprintf(c.stdout, "# simulated %s %s pool %s in %s; this dom0 is %s (%s), boot %s\n",
+		lay.Brand, lay.Version, strings.Join(lay.Hosts, ", "), dir, local.Host, role, opts.Boot)
+	for _, r := range lay.Roots[1:] {
+		fmt.Fprintf(c.stdout, "# the dom0 of %s: %s\n", r.Host, r.Dir)
+	}
+	for _, kv := range [][2]string{
+		{"RUNBOOK_ROOT", local.Dir},
+		{"RUNBOOK_XE", filepath.Join(local.Dir, "bin", xeProg)},
+		{"RUNBOOK_IFUP", filepath.Join(local.Dir, "bin", ifupProg)},
+		{"RUNBOOK_REBOOT", filepath.Join(local.Dir, "bin", rebootProg)},
+		{"RUNBOOK_STATE_DIR", filepath.Join(local.Dir, "var", "lib", "runbook")},
+	} {
+		fmt.Fprintf(c.stdout, "export %s=%s\n", kv[0], shQuote(kv[1]))
+	}
+	return 0
+}
+
+// shQuote quotes a value for a POSIX shell, always.
+func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func (c *simCLI) boot(args []string) int {
+	fs := c.flags("boot")
+	root := c.rootFlag(fs)
+	if code, done := c.parse("boot", fs, args); done {
+		return code
+	}
+	if fs.NArg() != 0 {
+		return c.usageErr("boot", "unexpected arguments %q", strings.Join(fs.Args(), " "))
+	}
+	r := root()
+	if r == "" {
+		return c.usageErr("boot", "no simulated host: give --root DIR or set RUNBOOK_ROOT")
+	}
+	res, err := Boot(context.Background(), r, BootOptions{Console: c.stdout})
+	if err != nil {
+		if errors.Is(err, ErrBootRunning) {
+			return c.fail("boot", fmt.Errorf("%s: %w; wait for it with 'runbook sim wait --root %s'", r, err, r))
+		}
+		return c.fail("boot", err)
+	}
+	code := 0
+	for _, u := range res.Failed() {
+		fmt.Fprintf(c.stderr, "sim boot: %s: unit %s failed (exit status %d)\n\tsee: %s -u %s -b\n", res.Host, u.Unit, u.Status, filepath.Join(r, "bin", journalctlProg), u.Unit)
+		code = 1
+	}
+	if res.RebootAsked {
+		s, err := openStore(r)
+		auto := err == nil && s.st.Model.BootMode == bootAuto
+		if err == nil {
+			s.close()
+		}
+		if auto {
+			fmt.Fprintf(c.stderr, "sim boot: a unit asked for a reboot: %s boots again by itself\n", res.Host)
+		} else {
+			fmt.Fprintf(c.stderr, "sim boot: a unit asked for a reboot: %s is going down; boot it with 'runbook sim boot --root %s'\n", res.Host, r)
+		}
+	}
+	return code
+}
+
+func (c *simCLI) wait(args []string) int {
+	fs := c.flags("wait")
+	root := c.rootFlag(fs)
+	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait")
+	if code, done := c.parse("wait", fs, args); done {
+		return code
+	}
+	if fs.NArg() != 0 {
+		return c.usageErr("wait", "unexpected arguments %q", strings.Join(fs.Args(), " "))
+	}
+	r := root()
+	if r == "" {
+		return c.usageErr("wait", "no simulated host: give --root DIR or set RUNBOOK_ROOT")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	if err := WaitBoot(ctx, r); err != nil {
+		return c.fail("wait", err)
+	}
 	return 0
 }
 
@@ -245,7 +386,7 @@ func (c *simCLI) link(args []string) int {
 		}
 		return c.usageErr("link", "device: got %q, want a NIC of %s: %s", fs.Arg(0), local.NameLabel, strings.Join(devs, ", "))
 	}
-	m.setCarrier(n, fs.Arg(1) == "up")
+	m.setCarrier(local, n, fs.Arg(1) == "up")
 	p := &proc{s: s, m: m, stdout: c.stdout, stderr: c.stderr}
 	if err := p.syncProc(); err != nil {
 		return c.fail("link", err)
@@ -334,7 +475,7 @@ func (c *simCLI) calls(args []string) int {
 		return code
 	}
 	n := s.st.Book.Calls
-	argvs, err := readCallLog(s.root)
+	argvs, err := readCallLog(s.pool)
 	s.close()
 	if err != nil {
 		return c.fail("calls", err)
@@ -358,9 +499,10 @@ func (c *simCLI) calls(args []string) int {
 	return 0
 }
 
-// readCallLog reads the argv of every call from calls.log.
-func readCallLog(root string) ([][]string, error) {
-	f, err := os.Open(filepath.Join(root, callsFile))
+// readCallLog reads the argv of every call from the calls.log of a pool
+// directory.
+func readCallLog(pool string) ([][]string, error) {
+	f, err := os.Open(filepath.Join(pool, callsFile))
 	if err != nil {
 		return nil, err
 	}

@@ -63,13 +63,14 @@ func TestCommandInitAndCalls(t *testing.T) {
 	if code := Command([]string{"init", dir, "--seed", "4", "--xapi-delay", "0"}, noenv, &stdout, &stderr); code != 0 {
 		t.Fatalf("init: %d %s", code, stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "\nRUNBOOK_XE="+filepath.Join(dir, "bin", "xe")+"\n") {
+	if !strings.Contains(stdout.String(), "\nexport RUNBOOK_XE='"+filepath.Join(dir, "bin", "xe")+"'\n") {
 		t.Errorf("init output:\n%s", stdout.String())
 	}
 	if st := loadModel(t, dir); st.Model.XapiDelay != 0 || st.Model.Seed != 4 {
 		t.Errorf("xapi delay %d, seed %d", st.Model.XapiDelay, st.Model.Seed)
 	}
 	mustRun(t, dir, "reboot")
+	boot(t, dir)
 	mustRun(t, dir, "xe", "host-list", "name-label=it's")
 	stdout.Reset()
 	if code := Command([]string{"calls", "--root", dir}, noenv, &stdout, &stderr); code != 0 {

@@ -1,61 +1,72 @@
-// Package sim is a simulated XenServer / XCP-ng host: a pool of three
-// hosts, xen01 to xen03, seen from the dom0 of xen01, with the programs a
-// runbook drives on a real dom0 — xe, ifup, reboot and
-// xe-switch-network-backend — behaving like the real ones, byte for byte
-// where their output is known.
+// Package sim is a simulated XenServer / XCP-ng pool: hosts xen01,
+// xen02, ... each with a dom0, the programs a runbook drives on a real
+// dom0 — xe, ifup, ifdown, reboot, xe-switch-network-backend, ip, ping and
+// journalctl — behaving like the real ones, byte for byte where their
+// output is known, and a boot that runs the dom0's systemd units.
 //
-// # The host
+// # The layout
 //
-// Init makes a host in a directory, the root. Under it are the files a
-// dom0 has (etc/xensource/network.conf, etc/xensource-inventory,
-// etc/sysconfig/network-scripts, proc/sys/kernel/random/boot_id,
-// proc/net/bonding, etc/systemd/system/multi-user.target.wants), the
-// state in var/lib/xsim, and bin/<program> links to the multi-call
-// binary. The runbook engine runs ROOT/bin/xe and the others as it would
-// run the real programs, and reads and writes the files under the same
-// root.
+// Init makes a pool in a directory. By default the directory is the root
+// of xen01's dom0: the files a dom0 has (etc/xensource/network.conf,
+// etc/xensource-inventory, etc/sysconfig/network-scripts,
+// proc/sys/kernel/random/boot_id, proc/net/bonding,
+// etc/systemd/system/multi-user.target.wants), bin/<program> links to the
+// multi-call binary, and the pool database in var/lib/xsim. With AllDom0s
+// every host has a root of its own, DIR/<host>, with its own files, boot
+// id and bin/, and the pool database is in DIR/pool. Each root has
+// var/lib/xsim/dom0.json, which names its host and the pool directory:
+// a program run in a host's root sees that host as the local one.
 //
-// The state (var/lib/xsim/state.json) holds the pool database — pool
+// The pool database (state.json in the pool directory) holds the pool
 // (with its HA and redo-log flags), hosts (with their memory), networks,
-// PIFs, bonds, VLANs, tunnels, network SR-IOVs, VMs and their VIFs — and
-// the running kernel of xen01:
-// live MACs, the bonding driver's bonds, addresses and the default route.
-// Every program run takes var/lib/xsim/lock for its whole
-// read-modify-write, so concurrent runs cannot corrupt it, appends its
-// argv to var/lib/xsim/calls.log, and writes the state back atomically.
-// Identifiers (UUIDs, MACs, boot ids) come from the seed and a counter,
-// and nothing depends on the clock: the same seed and the same actions
-// give the same host, which Snapshot prints.
+// PIFs, bonds, VLANs, tunnels, network SR-IOVs, VMs and their VIFs, and every host's dom0 (dom0.go): its
+// running kernel (links with their MACs, MTUs and states, the bonding
+// driver's bonds, addresses, the default route), its boot id and count,
+// whether a reboot is pending, the local database's auto-enable flag, and
+// per boot which units ran and how they ended. Every program run takes
+// the pool's lock for its whole read-modify-write, appends its argv to
+// the pool's calls.log, and writes the state back atomically. Identifiers
+// (UUIDs, MACs, boot ids) come from the seed and a counter, and nothing in
+// the model depends on the clock: the same seed and the same actions give
+// the same pool, which Snapshot prints. Each dom0's journal
+// (var/lib/xsim/journal.jsonl: units' output, systemd's lines about them,
+// kernel messages, what initscripts logs) carries times, as the real one
+// does, and stays out of the snapshot.
 //
 // # The programs
 //
 // Main runs the program named by argv[0]. It finds the root through
 // RUNBOOK_ROOT, or through argv[0] being ROOT/bin/<program>.
 //
-// xe follows the CLI of xapi: argv parsing (the first = splits, --x means
-// x=true, connection options are removed), the record layout, params=,
-// --minimal, filters, the generated <class>-list and -param-* commands of
-// the pool, host, network, pif, bond, vm, vif, vlan, tunnel and
+// xe follows the CLI of xapi: argv parsing, the record layout, params=,
+// --minimal, filters, the generated <class>-list and -param-* commands,
+// of the pool, host, network, pif, bond, vm, vif, vlan, tunnel and
 // network-sriov classes, the PIF, bond, VLAN, tunnel, SR-IOV, network,
-// host, HA and VM commands, and the error texts of the CLI server and
-// the API (a missing error parameter prints as "<name>: <unknown>", an
-// extra one as "<extra>: <value>"). pif-list prints the default fields of xapi v23.31.0 and later
-// (with MAC and host-uuid). After a reboot the first few xe calls fail as
-// if xapi were still starting.
+// host, HA and VM commands, and the error texts of the CLI server and the
+// API (a missing error parameter prints as "<name>: <unknown>", an extra
+// one as "<extra>: <value>"). A member's xe works as the coordinator's; while
+// the coordinator is down it fails with HOST_STILL_BOOTING (xapi's
+// emergency mode), and a call that is forwarded to a host that is not
+// live fails with HOST_OFFLINE. pif-list prints the default fields of the
+// release's xapi.
 //
-// ifup is the initscripts 9.49 ifup of a CentOS 7 dom0: it finds the
-// ifcfg file, makes a bond from BONDING_OPTS or an "alias <bond> bonding"
-// line, applies the options while the bond has no slaves, enslaves the
-// NICs with MASTER=<bond> (checking HWADDR against the live MAC, and
-// failing silently for a NIC xapi still holds), and sets the address and
-// the default route. /proc/net/bonding/<bond> is written in the format of
-// the XenServer 4.19 kernel, whose default bonding mode is balance-slb.
+// ifup and ifdown are initscripts 9.49.41 on a CentOS 7 dom0: the ifcfg
+// lookup, the bond made from BONDING_OPTS or an "alias <bond> bonding"
+// line, its options applied only while it has no slaves (a refused value
+// makes bash's echo fail on stderr; the kernel's message goes to the
+// journal), MTU= applied to the device and passed to the slaves, NICs
+// enslaved unless xapi still holds them, HWADDR checked against the live
+// MAC, IPADDR added when the device lacks it (so a second ifup adds a new
+// address beside the old one), a failed address add logged with ifup
+// still exiting 0, and net_log's messages on stdout. /proc/net/bonding is
+// in the format of the XenServer 4.19 kernel, whose default mode is
+// balance-slb. ip (iproute 4.11) and ping (iputils s20160308) read the
+// kernel: ping is answered by the filers of InitOptions.Filers on their
+// own subnet, over a link that is up and has carrier, if the packet fits
+// the link's MTU or may be fragmented.
 //
 // xe-switch-network-backend changes network.conf and the bridge
-// blacklist; the running backend (network_backend in the host's
-// software-version) changes only at the next reboot. reboot gives a new
-// boot id, empties the kernel, halts the local guests, and runs the ifup
-// commands of the enabled systemd units.
+// blacklist; the running backend changes only at the next boot.
 //
 // # Guests and their networks
 //
@@ -81,15 +92,35 @@
 // identifiers from sequences of their own, so they leave the others as
 // they were.
 //
-// The release chosen at Init changes what differs between releases:
-// release 7.6 has the xe-switch-network-backend that deletes ifcfg files,
-// release 9 has none.
+// # The boot
+//
+// reboot only asks for a reboot, as systemctl reboot does, and returns:
+// the host is going down, its xapi has stopped (xe on it fails as with no
+// xapi), and the pool sees it disabled and not live. Boot (`runbook sim
+// boot`) performs the boot: a new boot id, the configured backend running,
+// a fresh kernel, the guests left on the host halted, xapi's start of day
+// (every managed physical PIF, bond master and PIF with an IP
+// configuration plugged; the host enabled again unless it was disabled
+// with auto-enable=false), then the units enabled in
+// etc/systemd/system/*.target.wants/ in systemd's order. A unit's command
+// that is a simulated program runs in process; any other is exec'd with
+// systemd's environment (BootOptions.Exec replaces that, for tests in
+// process). A unit that asks for a reboot ends the boot: that reboot is
+// pending. With the auto boot mode, reboot starts a detached process that
+// performs the boot once the process that asked for it has exited;
+// WaitBoot waits for it.
+//
+// The release chosen at Init changes what differs between releases: the
+// xapi version (pif-list's default fields, auto-enable), the kernel (the
+// uid in ip route get), xe-switch-network-backend (deleting ifcfg files up
+// to 2019, gone in XenServer 9, where the backend is always Open vSwitch).
 //
 // # Driving it from outside
 //
-// Command is the control CLI behind `runbook sim`: init, link (pull or
-// plug a cable), vif (give a guest a VIF), fault (make the Nth program call fail, or kill the
-// caller before or after it takes effect, as a crash would), calls, show
-// and snapshot. Host runs the same programs in process for engine tests;
-// there a kill fault returns ErrKilled instead of killing anything.
+// Command is the control CLI behind `runbook sim`: init, boot, wait, link
+// (pull or plug a cable), vif (give a guest a VIF), fault (make the Nth program call fail, or kill
+// the caller before or after it takes effect, as a crash would), calls,
+// show and snapshot. Host runs the same programs in process for engine
+// tests, and boots in process; there a kill fault returns ErrKilled
+// instead of killing anything, and the boot mode is always manual.
 package sim

@@ -167,7 +167,7 @@ func FuzzParseVIFSpec(f *testing.F) {
 	for _, s := range []string{"db01:eth2", "web01:eth3.100", "db01", ":", "ghost:eth2", "db01:eth9", "a99cfece-5c92-bf36-ec44-74c53c5fbeb4:eth0", "db01:eth2.x", "db01:eth2:eth3"} {
 		f.Add(s)
 	}
-	m := newModel(1, releases["8.3"], 0)
+	m := newModel(InitOptions{Seed: 1, Hosts: 3, NICs: 4, Boot: bootManual}, releases["8.3"])
 	f.Fuzz(func(t *testing.T, spec string) {
 		vm, network, err := m.parseVIFSpec(spec)
 		if err != nil {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,3 +80,20 @@ func readFile(t *testing.T, name string) string {
 	}
 	return string(data)
 }
+
+// boot performs the boot of root, in process, and fails the test on an
+// error or a failed unit.
+func boot(t *testing.T, root string) *BootResult {
+	t.Helper()
+	res, err := Boot(context.Background(), root, BootOptions{})
+	if err != nil {
+		t.Fatalf("boot: %v", err)
+	}
+	if f := res.Failed(); len(f) > 0 {
+		t.Fatalf("boot: units failed: %+v", f)
+	}
+	return res
+}
+
+// poolOf is the pool directory of a root of the default layout.
+func poolOf(root string) string { return filepath.Join(root, stateDir) }

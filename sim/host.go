@@ -60,6 +60,13 @@ func (h *Host) LookPath(name string) (string, error) {
 	return filepath.Join(h.root, "bin", base), nil
 }
 
+// Boot performs the boot of the simulated dom0, in process, as `runbook
+// sim boot` does (see Boot). opts.Exec runs the units' commands that are
+// not simulated programs, such as the boot hook's `runbook resume`.
+func (h *Host) Boot(ctx context.Context, opts BootOptions) (*BootResult, error) {
+	return Boot(ctx, h.root, opts)
+}
+
 // Exec runs a simulated program in process, as Main with RUNBOOK_ROOT set
 // to the root and cmd.Env added. A kill fault does not signal anything:
 // Exec returns an error wrapping ErrKilled instead.

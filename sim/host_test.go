@@ -32,7 +32,7 @@ func TestHostExec(t *testing.T) {
 		t.Errorf("xe pif-lsit: %+v %v", res, err)
 	}
 	// argv[0] is logged as given.
-	argvs, err := readCallLog(root)
+	argvs, err := readCallLog(poolOf(root))
 	if err != nil || len(argvs) != 2 || argvs[0][0] != "xe" || argvs[1][0] != filepath.Join(root, "bin", "xe") {
 		t.Errorf("call log: %q %v", argvs, err)
 	}
@@ -64,8 +64,13 @@ func TestHostLookPath(t *testing.T) {
 	if p, err := h.LookPath("/sbin/ifup"); err != nil || p != "/sbin/ifup" {
 		t.Errorf("/sbin/ifup: %q %v", p, err)
 	}
-	if _, err := h.LookPath("ip"); !errors.Is(err, exec.ErrNotFound) {
-		t.Errorf("ip: %v", err)
+	for _, prog := range Programs() {
+		if p, err := h.LookPath(prog); err != nil || p != filepath.Join(root, "bin", prog) {
+			t.Errorf("%s: %q %v", prog, p, err)
+		}
+	}
+	if _, err := h.LookPath("/usr/bin/systemctl"); !errors.Is(err, exec.ErrNotFound) {
+		t.Errorf("systemctl: %v", err)
 	}
 	// release 9 has no xe-switch-network-backend.
 	root9 := filepath.Join(t.TempDir(), "h9")

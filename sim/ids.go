@@ -73,3 +73,11 @@ func opaqueRef(uuid string) string {
 	b := sha256.Sum256([]byte("ref\x00" + uuid))
 	return "OpaqueRef:" + formatUUID(b[:16])
 }
+
+// derivedMAC is a locally administered MAC that does not consume the
+// counter: the same host and n give the same address (the random MACs
+// the kernel gives ovs-system or a bond with no slaves).
+func (m *model) derivedMAC(kind string, h *hostRec, n int) string {
+	b := idBytes(m.Seed, fmt.Sprintf("%s%d", kind, m.hostIndex(h)), uint64(n))
+	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", b[0]&0xfe|0x02, b[1], b[2], b[3], b[4], b[5])
+}

@@ -185,8 +185,31 @@ func shellWord(s string) string {
 	return ""
 }
 
+// The scripts initscripts runs, as $0 in their messages.
+const (
+	ifupEthScript   = "/etc/sysconfig/network-scripts/ifup-eth"
+	ifdownEthScript = "/etc/sysconfig/network-scripts/ifdown-eth"
+)
+
+// Lines of network-functions 9.49.41 whose echo writes a bonding option
+// to sysfs: bash names the script ($0) and the line when the write fails.
+const (
+	lineEchoMode   = 577
+	lineEchoMIIMon = 581
+	lineEchoOther  = 608
+)
+
+// netLog is network-functions' net_log: the message on stdout with its
+// level and the script's name, and the same to syslog (the journal) with
+// the script's name as the tag.
+func (p *proc) netLog(level, script, msg string) {
+	txt := map[string]string{"err": "ERROR     ", "warning": "WARN      ", "info": "INFO      "}[level]
+	fmt.Fprintf(p.stdout, "%s: [%s] %s\n", txt, script, msg)
+	p.logf(script, "%s", msg)
+}
+
 func (p *proc) notPresent(dev string) int {
-	fmt.Fprintf(p.stderr, "Device %s does not seem to be present, delaying initialization.\n", dev)
+	p.netLog("err", ifupEthScript, fmt.Sprintf("Device %s does not seem to be present, delaying initialization.", dev))
 	return 1
 }
 
@@ -194,7 +217,7 @@ func (p *proc) notPresent(dev string) int {
 // lines form a loop.
 const maxIfupDepth = 4
 
-// ifup brings up one configuration.
+// ifup brings up one configuration: ifup, then ifup-eth.
 func (p *proc) ifup(arg string, boot bool) int {
 	if p.ifupDepth > maxIfupDepth {
 		fmt.Fprintf(p.stderr, "ifup (simulated): %s: MASTER= lines form a loop\n", arg)
@@ -208,63 +231,106 @@ func (p *proc) ifup(arg string, boot bool) int {
 		io.WriteString(p.stderr, ifupUsage)
 		return 1
 	}
-	if boot && c.vars["ONBOOT"] == "no" {
+	if boot && (c.vars["ONBOOT"] == "no" || c.vars["ONBOOT"] == "NO") {
 		return 0
 	}
 	dev := c.device()
-	if strings.EqualFold(c.vars["SLAVE"], "yes") && c.vars["MASTER"] != "" {
-		return p.ifupSlave(c, dev)
-	}
-	// is_available: a NIC, a bond, or a bond that BONDING_OPTS or an
-	// "alias <dev> bonding" line makes the bonding driver create.
-	k := &p.m.Kernel
-	if k.bond(dev) == nil && p.m.localHost().nic(dev) == nil {
-		if c.vars["BONDING_OPTS"] == "" && !p.bondingAlias(dev) {
-			return p.notPresent(dev)
+	k := p.k()
+	h := p.m.localHost()
+	// is_available: a NIC or a bond that exists, or a bond that
+	// BONDING_OPTS or an "alias <dev> bonding" line makes the bonding
+	// driver create. Its result is not checked here.
+	if k.bond(dev) == nil && h.nic(dev) == nil {
+		if c.vars["BONDING_OPTS"] != "" || p.bondingAlias(dev) {
+			p.installBondingDriver(dev)
 		}
-		k.newBond(dev)
+	}
+	if code := p.checkHWADDR(c, dev); code != 0 {
+		return code
+	}
+	if k.bond(dev) == nil && h.nic(dev) == nil {
+		return p.notPresent(dev)
+	}
+	if mtu := c.vars["MTU"]; mtu != "" {
+		p.setMTU(dev, mtu)
+	}
+	if strings.EqualFold(c.vars["SLAVE"], "yes") && c.vars["MASTER"] != "" {
+		return p.ifupSlave(dev, c.vars["MASTER"])
 	}
 	if k.bond(dev) != nil {
-		return p.ifupMaster(c, dev)
+		p.ifupMaster(c, dev)
 	}
-	return p.ifupEth(c, dev)
+	return p.ifupAddress(c, dev)
 }
 
-// checkHWADDR fails when HWADDR does not match the live MAC.
+// checkHWADDR fails when HWADDR matches neither the live MAC nor MACADDR;
+// a device that does not exist has no MAC, so it fails too.
 func (p *proc) checkHWADDR(c ifcfg, dev string) int {
-	hw := c.vars["HWADDR"]
-	l := p.m.Kernel.link(dev)
-	if hw != "" && l != nil && !strings.EqualFold(hw, l.MAC) {
-		fmt.Fprintf(p.stderr, "Device %s has different MAC address than expected, ignoring.\n", dev)
+	hw := strings.ToUpper(c.vars["HWADDR"])
+	if hw == "" {
+		return 0
+	}
+	found := strings.ToUpper(p.liveMAC(dev))
+	if found != hw && found != strings.ToUpper(c.vars["MACADDR"]) {
+		p.netLog("err", ifupEthScript, fmt.Sprintf("Device %s has different MAC address than expected, ignoring.", dev))
 		return 1
 	}
 	return 0
 }
 
-func (p *proc) ifupSlave(c ifcfg, dev string) int {
+// liveMAC is the MAC of a link or bond now, "" when there is none.
+func (p *proc) liveMAC(dev string) string {
+	k := p.k()
+	if b := k.bond(dev); b != nil {
+		return b.MAC
+	}
+	if l := k.link(dev); l != nil {
+		return l.MAC
+	}
+	return ""
+}
+
+// setMTU is `ip link set dev DEV mtu N`; a bond passes its MTU on to its
+// slaves, as the bonding driver does.
+func (p *proc) setMTU(dev, v string) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 68 || n > 65535 {
+		fmt.Fprintf(p.stderr, "Error: argument \"%s\" is wrong: Invalid \"mtu\" value\n\n", v)
+		return
+	}
+	k := p.k()
+	if b := k.bond(dev); b != nil {
+		b.MTU = n
+		for _, s := range b.Slaves {
+			if l := k.link(s.Device); l != nil {
+				l.MTU = n
+			}
+		}
+		return
+	}
+	if l := k.link(dev); l != nil {
+		l.MTU = n
+	}
+}
+
+// ifupSlave enslaves a NIC to its master, making the master (with its own
+// options) if it does not exist. The write to sysfs is not checked:
+// initscripts exits 0 whatever the kernel said.
+func (p *proc) ifupSlave(dev, master string) int {
+	p.installBondingDriver(master)
+	k := p.k()
+	b := k.bond(master)
+	if b == nil || b.slave(dev) != nil {
+		return 0
+	}
 	h := p.m.localHost()
 	n := h.nic(dev)
-	if n == nil {
-		return p.notPresent(dev)
-	}
-	if code := p.checkHWADDR(c, dev); code != 0 {
-		return code
-	}
-	k := &p.m.Kernel
-	master := c.vars["MASTER"]
-	b := k.bond(master)
-	if b == nil {
-		b = k.newBond(master)
-	}
-	if b.slave(dev) != nil {
-		return 0
+	if l := k.link(dev); l != nil {
+		l.Up = false
 	}
 	// The kernel refuses a NIC that is already a slave, or that xapi holds
-	// in one of its bridges; initscripts does not check the result.
-	if k.masterOf(dev) != nil {
-		return 0
-	}
-	if p.m.heldByXapi(h, dev) {
+	// in one of its bridges.
+	if n == nil || k.masterOf(dev) != nil || p.m.heldByXapi(h, dev) {
 		return 0
 	}
 	k.enslave(b, n)
@@ -286,39 +352,83 @@ func (m *model) heldByXapi(h *hostRec, dev string) bool {
 	return pif.Attached
 }
 
-func (p *proc) ifupMaster(c ifcfg, dev string) int {
-	b := p.m.Kernel.bond(dev)
-	if len(b.Slaves) == 0 {
-		var opts, late [][2]string
-		for _, o := range strings.Fields(c.vars["BONDING_OPTS"]) {
-			key, v, _ := strings.Cut(o, "=")
-			switch key {
-			case "mode", "miimon":
-				opts = append(opts, [2]string{key, v})
-			default:
-				late = append(late, [2]string{key, v})
-			}
+// installBondingDriver is network-functions' install_bonding_driver: make
+// the bond if it does not exist, then, while it has no slaves, apply the
+// BONDING_OPTS of its own ifcfg file, mode and miimon first. A value the
+// kernel refuses makes bash's echo fail: the shell names the script and
+// the line, the kernel logs its own message.
+func (p *proc) installBondingDriver(dev string) {
+	k := p.k()
+	b := k.bond(dev)
+	if b == nil {
+		b = k.newBond(dev, p.m.derivedMAC("bond-"+dev, p.m.localHost(), k.NextIndex))
+		p.kmsg("bonding: %s is being created...", dev)
+	}
+	if len(b.Slaves) > 0 {
+		return
+	}
+	c, ok := p.findConfig(dev)
+	if !ok {
+		return
+	}
+	b.Up = false
+	type opt struct{ key, v string }
+	var first, rest []opt
+	for _, o := range strings.Fields(c.vars["BONDING_OPTS"]) {
+		key, v := o, o
+		if i := strings.Index(o, "="); i >= 0 {
+			key = o[:i]
 		}
-		// mode first, then miimon, then the rest in order.
-		sort.SliceStable(opts, func(i, j int) bool { return opts[i][0] == "mode" && opts[j][0] != "mode" })
-		for _, o := range append(opts, late...) {
-			if msg := b.setOption(o[0], o[1]); msg != "" {
-				fmt.Fprintln(p.stderr, msg)
-			}
+		if i := strings.LastIndex(o, "="); i >= 0 {
+			v = o[i+1:]
+		}
+		if key == "mode" || key == "miimon" {
+			first = append(first, opt{key, v})
+		} else {
+			rest = append(rest, opt{key, v})
 		}
 	}
+	for _, o := range first {
+		line := lineEchoMode
+		if o.key == "miimon" {
+			line = lineEchoMIIMon
+		}
+		p.writeBondOption(b, o.key, o.v, line)
+	}
+	for _, o := range rest {
+		if o.key == "primary" {
+			continue
+		}
+		p.writeBondOption(b, o.key, o.v, lineEchoOther)
+	}
+}
+
+// writeBondOption is one `echo value > /sys/class/net/DEV/bonding/KEY`.
+func (p *proc) writeBondOption(b *kbond, key, v string, line int) {
+	if !knownBondOption(key) {
+		// No such file in sysfs: bash cannot open it.
+		fmt.Fprintf(p.stderr, "%s: line %d: /sys/class/net/%s/bonding/%s: No such file or directory\n", ifupEthScript, line, b.Name, key)
+		return
+	}
+	if msg := b.setOption(key, v); msg != "" {
+		fmt.Fprintf(p.stderr, "%s: line %d: echo: write error: Invalid argument\n", ifupEthScript, line)
+		p.kmsg("%s", msg)
+	}
+}
+
+func (p *proc) ifupMaster(c ifcfg, dev string) {
+	p.installBondingDriver(dev)
+	b := p.k().bond(dev)
 	b.Up = true
 	for _, o := range p.configs() {
 		if o.file == c.file || o.vars["MASTER"] != dev {
 			continue
 		}
 		if p.ifup(o.file, false) != 0 {
-			fmt.Fprintf(p.stderr, "Unable to start slave device %s for master %s.\n", o.file, dev)
+			p.netLog("warning", ifupEthScript, fmt.Sprintf("Unable to start slave device %s for master %s.", o.file, dev))
 		}
 	}
 	b.reselect()
-	p.setAddress(c, dev)
-	return 0
 }
 
 // bondingAlias reports whether modprobe.d has "alias <dev> bonding".
@@ -339,38 +449,105 @@ func (p *proc) bondingAlias(dev string) bool {
 	return false
 }
 
-// ifupEth brings up a plain NIC.
-func (p *proc) ifupEth(c ifcfg, dev string) int {
-	if code := p.checkHWADDR(c, dev); code != 0 {
-		return code
+// ifupAddress is the static part of ifup-eth: bring the device up and
+// add IPADDR unless the device already has it (so a changed IPADDR is
+// added beside the old address, which stays), then the default route of
+// GATEWAY. A failed `ip addr add` is logged and ifup carries on.
+func (p *proc) ifupAddress(c ifcfg, dev string) int {
+	k := p.k()
+	setUp := func() {
+		if b := k.bond(dev); b != nil {
+			b.Up = true
+		} else if l := k.link(dev); l != nil {
+			l.Up = true
+		}
 	}
-	p.m.Kernel.link(dev).Up = true
-	p.setAddress(c, dev)
-	return 0
-}
-
-// setAddress applies IPADDR with NETMASK or PREFIX, and GATEWAY, which
-// replaces the default route.
-func (p *proc) setAddress(c ifcfg, dev string) {
 	ip := c.vars["IPADDR"]
 	if ip == "" {
-		return
+		setUp()
+		return 0
 	}
-	mask := c.vars["NETMASK"]
-	if mask == "" {
-		if n, err := strconv.Atoi(c.vars["PREFIX"]); err == nil && n >= 0 && n <= 32 {
+	mask, prefix := c.vars["NETMASK"], -1
+	if v := c.vars["PREFIX"]; v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= 32 {
+			prefix = n
 			mask = net.IP(net.CIDRMask(n, 32)).String()
 		}
 	}
-	k := &p.m.Kernel
-	var addrs []kaddr
-	for _, a := range k.Addrs {
-		if a.Device != dev {
-			addrs = append(addrs, a)
+	if mask == "" {
+		mask = classfulMask(ip)
+	}
+	if prefix < 0 {
+		// ipcalc --prefix, --broadcast and --network.
+		switch {
+		case prefixLen(mask) < 0:
+			for range 3 {
+				fmt.Fprintf(p.stderr, "ipcalc: bad netmask: %s\n", mask)
+			}
+		case !validIPv4(ip):
+			for range 3 {
+				fmt.Fprintf(p.stderr, "ipcalc: bad IPv4 address: %s\n", ip)
+			}
+		default:
+			prefix = prefixLen(mask)
 		}
 	}
-	k.Addrs = append(addrs, kaddr{Device: dev, Address: ip, Netmask: mask})
-	if gw := c.vars["GATEWAY"]; gw != "" {
-		k.DefaultRoute = kroute{Gateway: gw, Device: dev}
+	setUp()
+	if !k.hasAddr(dev, ip, prefix) {
+		if prefix >= 0 && validIPv4(ip) && p.m.filerAt(ip) && p.m.carrier(p.m.localHost(), dev) {
+			p.netLog("err", ifupEthScript, fmt.Sprintf("Error, some other host (%s) already uses address %s.", filerMAC(ip), ip))
+			return 1
+		}
+		if prefix < 0 || !validIPv4(ip) {
+			arg := ip + "/"
+			if prefix >= 0 {
+				arg = fmt.Sprintf("%s/%d", ip, prefix)
+			}
+			fmt.Fprintf(p.stderr, "Error: any valid prefix is expected rather than \"%s\".\n", arg)
+			p.netLog("err", ifupEthScript, fmt.Sprintf("Error adding address %s for %s.", ip, dev))
+			// ip addr change fails the same way.
+			fmt.Fprintf(p.stderr, "Error: any valid prefix is expected rather than \"%s\".\n", arg)
+			return 0
+		}
+		k.Addrs = append(k.Addrs, kaddr{Device: dev, Address: ip, Netmask: net.IP(net.CIDRMask(prefix, 32)).String()})
 	}
+	if gw := c.vars["GATEWAY"]; gw != "" && c.vars["DEFROUTE"] != "no" && (c.vars["GATEWAYDEV"] == "" || c.vars["GATEWAYDEV"] == dev) && prefix >= 0 {
+		if sameSubnet(gw, ip, prefix) {
+			k.DefaultRoute = kroute{Gateway: gw, Device: dev}
+		}
+	}
+	return 0
+}
+
+// hasAddr is the grep of ifup-eth for ADDR/PREFIX in `ip addr ls DEV`.
+func (k *kernel) hasAddr(dev, ip string, prefix int) bool {
+	for _, a := range k.Addrs {
+		if a.Device == dev && a.Address == ip && prefixLen(a.Netmask) == prefix {
+			return true
+		}
+	}
+	return false
+}
+
+// classfulMask is what ipcalc --netmask gives an address without one.
+func classfulMask(ip string) string {
+	v := net.ParseIP(ip).To4()
+	switch {
+	case v == nil:
+		return ""
+	case v[0] < 128:
+		return "255.0.0.0"
+	case v[0] < 192:
+		return "255.255.0.0"
+	}
+	return "255.255.255.0"
+}
+
+func sameSubnet(a, b string, prefix int) bool {
+	x, y := net.ParseIP(a).To4(), net.ParseIP(b).To4()
+	if x == nil || y == nil || prefix < 0 {
+		return false
+	}
+	m := net.CIDRMask(prefix, 32)
+	return x.Mask(m).Equal(y.Mask(m))
 }

@@ -55,14 +55,6 @@ func TestShellSplit(t *testing.T) {
 	}
 }
 
-func TestExecStarts(t *testing.T) {
-	got := execStarts("[Service]\nExecStartPre=/bin/true\nExecStart=-/sbin/ifup bond51 boot\n ExecStart=@/usr/sbin/ifup \"bond 52\"\n")
-	want := [][]string{{"/sbin/ifup", "bond51", "boot"}, {"/usr/sbin/ifup", "bond 52"}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %q, want %q", got, want)
-	}
-}
-
 // bondOpts is the option part of a kbond.
 type bondOpts struct {
 	Mode, MIIMon, UpDelay, DownDelay int
@@ -92,7 +84,7 @@ func TestSetOption(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.opts, func(t *testing.T) {
 			var k kernel
-			b := k.newBond("b")
+			b := k.newBond("b", "02:00:00:00:00:01")
 			var msgs []string
 			for _, o := range strings.Fields(tt.opts) {
 				key, v, _ := strings.Cut(o, "=")
@@ -132,7 +124,7 @@ func TestProcBondingModes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(bondModes[tt.mode].name, func(t *testing.T) {
 			k := kernel{Links: []*klink{{Device: "eth2", MAC: "00:1b:21:00:00:02"}, {Device: "eth3", MAC: "00:1b:21:00:00:03"}}}
-			b := k.newBond("bond0")
+			b := k.newBond("bond0", "02:00:00:00:00:01")
 			b.Mode, b.Up = tt.mode, true
 			k.enslave(b, h.NICs[0])
 			k.enslave(b, h.NICs[1])
@@ -191,11 +183,11 @@ func TestIfupBootSkipsOnbootNo(t *testing.T) {
 	ns := filepath.Join(root, networkScripts)
 	writeFile(t, filepath.Join(ns, "ifcfg-bond1"), "DEVICE=bond1\nONBOOT=no\nBONDING_OPTS=mode=1\n")
 	mustRun(t, root, "ifup", "bond1", "boot")
-	if k := loadModel(t, root).Model.Kernel; len(k.Bonds) != 0 {
+	if k := loadModel(t, root).Model.localHost().Dom0.Kernel; len(k.Bonds) != 0 {
 		t.Errorf("ONBOOT=no with boot made %d bonds", len(k.Bonds))
 	}
 	mustRun(t, root, "ifup", "bond1")
-	if k := loadModel(t, root).Model.Kernel; len(k.Bonds) != 1 {
+	if k := loadModel(t, root).Model.localHost().Dom0.Kernel; len(k.Bonds) != 1 {
 		t.Errorf("ifup without boot made %d bonds", len(k.Bonds))
 	}
 }
@@ -220,7 +212,7 @@ func TestIfupNICInXapiBond(t *testing.T) {
 	if r := run(t, root, "ifup", "bond51"); r.code != 0 || r.stderr != "" {
 		t.Fatalf("%+v", r)
 	}
-	if b := loadModel(t, root).Model.Kernel.bond("bond51"); b == nil || len(b.Slaves) != 0 {
+	if b := loadModel(t, root).Model.localHost().Dom0.Kernel.bond("bond51"); b == nil || len(b.Slaves) != 0 {
 		t.Errorf("a NIC of a plugged xapi bond was enslaved: %+v", b)
 	}
 }

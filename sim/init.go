@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -8,18 +9,18 @@ import (
 	"strings"
 )
 
-// InitOptions configures a new simulated host.
+// InitOptions configures a new simulated pool.
 type InitOptions struct {
 	// Seed selects the UUIDs, MACs and boot ids; the same seed gives the
-	// same host.
+	// same pool.
 	Seed int64
-	// Release is the dom0 release to imitate: "8.3" (the default), "8.2",
-	// "7.6" or "9".
+	// Release is the dom0 release to imitate (see Releases): "8.3" (the
+	// default) and the others.
 	Release string
 	// Binary is the absolute path of the multi-call binary linked as
-	// DIR/bin/<program>; empty means os.Executable().
+	// ROOT/bin/<program>; empty means os.Executable().
 	Binary string
-	// XapiDelay is how many xe calls fail after each reboot while xapi
+	// XapiDelay is how many xe calls fail after each boot while xapi
 	// starts: 0 means DefaultXapiDelay, NoXapiDelay means none.
 	XapiDelay int
 	// VIFs adds a VIF per entry "VM:NIC" (a guest's name label or uuid,
@@ -31,28 +32,121 @@ type InitOptions struct {
 	MemoryFree *int64
 	// SRIOV names NICs that are SR-IOV capable on every host.
 	SRIOV []string
+	// Hosts is the number of hosts, 1-16; 0 means 3.
+	Hosts int
+	// NICs is the number of NICs of each host, 1-16; 0 means 4.
+	NICs int
+	// AllDom0s lays out a root for every host, DIR/<host>, with the pool
+	// database in DIR/pool; otherwise DIR is the root of the local host
+	// and the pool database is under it.
+	AllDom0s bool
+	// Member makes the local host (xen01) a pool member; the coordinator
+	// is xen02.
+	Member bool
+	// Boot is "manual" (the default: `sim boot` performs each boot) or
+	// "auto" (the reboot program starts the boot by itself once the
+	// process that asked for it has exited).
+	Boot string
+	// Filers are IPv4 addresses of storage targets that answer ping on
+	// their subnet.
+	Filers []string
 }
 
 const (
 	// DefaultXapiDelay is the number of xe calls that fail after a
-	// reboot unless InitOptions says otherwise.
+	// boot unless InitOptions says otherwise.
 	DefaultXapiDelay = 2
 	// NoXapiDelay in InitOptions.XapiDelay makes xapi answer at once
-	// after a reboot.
+	// after a boot.
 	NoXapiDelay = -1
+	// MaxHosts bounds InitOptions.Hosts and NICs.
+	MaxHosts = 16
 )
 
-// Init creates a fresh simulated host in dir, which must be missing or
-// empty: the state under dir/var/lib/xsim, the host files a dom0 has, and
+// PoolDir is the directory of the pool database in a layout made with
+// AllDom0s.
+const PoolDir = "pool"
+
+// Layout describes where Init put things.
+type Layout struct {
+	// Roots are the dom0 roots, the local host's first.
+	Roots []RootInfo
+	// Pool is the directory of the pool database.
+	Pool string
+	// Brand and Version name the release profile used.
+	Brand, Version string
+	// Coordinator is the name of the pool's coordinator.
+	Coordinator string
+	// Hosts are the names of every host, in pool order.
+	Hosts []string
+}
+
+// RootInfo is one dom0 root.
+type RootInfo struct {
+	Host string // name-label
+	Dir  string
+}
+
+// check reports every problem of the options at once.
+func (o *InitOptions) check() []string {
+	var probs []string
+	if _, err := lookupRelease(o.Release); err != nil {
+		probs = append(probs, err.Error())
+	}
+	if o.Hosts < 1 || o.Hosts > MaxHosts {
+		probs = append(probs, fmt.Sprintf("hosts: got %d, want 1-%d", o.Hosts, MaxHosts))
+	}
+	if o.NICs < 1 || o.NICs > MaxHosts {
+		probs = append(probs, fmt.Sprintf("nics: got %d, want 1-%d", o.NICs, MaxHosts))
+	}
+	if o.Member && o.Hosts == 1 {
+		probs = append(probs, "member: a pool of one host has no other coordinator; give --hosts 2 or more")
+	}
+	if o.Boot != bootManual && o.Boot != bootAuto {
+		probs = append(probs, fmt.Sprintf("boot: got %q, want manual or auto", o.Boot))
+	}
+	seen := map[string]bool{}
+	for _, f := range o.Filers {
+		switch {
+		case !validIPv4(f):
+			probs = append(probs, fmt.Sprintf("filer: got %q, want an IPv4 address such as 10.10.51.5", f))
+		case seen[f]:
+			probs = append(probs, fmt.Sprintf("filer: %s given twice", f))
+		}
+		seen[f] = true
+	}
+	return probs
+}
+
+// Init creates a fresh simulated pool in dir, which must be missing or
+// empty. Without AllDom0s, dir is the root of the local host (xen01): the
+// pool database under dir/var/lib/xsim, the host files a dom0 has, and
 // dir/bin/<program> links to the binary for every simulated program.
+// With AllDom0s, every host gets such a root in dir/<name>, and the pool
+// database is in dir/pool.
 func Init(dir string, opts InitOptions) error {
+	_, err := InitPool(dir, opts)
+	return err
+}
+
+// InitPool is Init, returning where it put things.
+func InitPool(dir string, opts InitOptions) (*Layout, error) {
 	if opts.Release == "" {
-		opts.Release = "8.3"
+		opts.Release = DefaultRelease
 	}
-	rel, err := lookupRelease(opts.Release)
-	if err != nil {
-		return fmt.Errorf("sim init: %w", err)
+	if opts.Hosts == 0 {
+		opts.Hosts = 3
 	}
+	if opts.NICs == 0 {
+		opts.NICs = 4
+	}
+	if opts.Boot == "" {
+		opts.Boot = bootManual
+	}
+	if probs := opts.check(); len(probs) > 0 {
+		return nil, fmt.Errorf("sim init: %s", strings.Join(probs, "; "))
+	}
+	rel, _ := lookupRelease(opts.Release)
 	switch {
 	case opts.XapiDelay == 0:
 		opts.XapiDelay = DefaultXapiDelay
@@ -61,59 +155,109 @@ func Init(dir string, opts InitOptions) error {
 	}
 	bin := opts.Binary
 	if bin == "" {
+		var err error
 		if bin, err = os.Executable(); err != nil {
-			return fmt.Errorf("sim init: find the binary to link: %w", err)
+			return nil, fmt.Errorf("sim init: find the binary to link: %w", err)
 		}
 	}
 	if !filepath.IsAbs(bin) {
-		return fmt.Errorf("sim init: binary: got %q, want an absolute path", bin)
+		return nil, fmt.Errorf("sim init: binary: got %q, want an absolute path", bin)
 	}
-	st := state{Model: newModel(opts.Seed, rel, opts.XapiDelay)}
+	st := state{Model: newModel(opts, rel)}
 	m := &st.Model
+	m.local = m.Hosts[0].UUID
 	if err := setUpGuests(m, opts); err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkEmptyDir(dir); err != nil {
-		return fmt.Errorf("sim init: %w", err)
+		return nil, fmt.Errorf("sim init: %w", err)
 	}
+	lay := &Layout{Brand: rel.Brand, Version: rel.ProductVersion, Coordinator: m.master().NameLabel}
+	for _, h := range m.Hosts {
+		lay.Hosts = append(lay.Hosts, h.NameLabel)
+	}
+	// The roots: the local host's (xen01) alone, or every host's.
+	var roots []*hostRec
+	if opts.AllDom0s {
+		roots = m.Hosts
+		lay.Pool = filepath.Join(dir, PoolDir)
+	} else {
+		roots = []*hostRec{m.Hosts[0]}
+		lay.Pool = filepath.Join(dir, stateDir)
+	}
+	if err := os.MkdirAll(lay.Pool, 0o755); err != nil {
+		return nil, fmt.Errorf("sim init: %w", err)
+	}
+	for _, h := range roots {
+		root := dir
+		if opts.AllDom0s {
+			root = filepath.Join(dir, h.NameLabel)
+		}
+		rel, err := filepath.Rel(lay.Pool, root)
+		if err != nil {
+			return nil, fmt.Errorf("sim init: %w", err)
+		}
+		h.Dom0.Root = rel
+		m.local = h.UUID
+		if err := layDom0(root, lay.Pool, m, bin); err != nil {
+			return nil, fmt.Errorf("sim init: %w", err)
+		}
+		lay.Roots = append(lay.Roots, RootInfo{Host: h.NameLabel, Dir: root})
+	}
+	m.local = m.Hosts[0].UUID
+	if err := os.WriteFile(filepath.Join(lay.Pool, callsFile), nil, 0o644); err != nil {
+		return nil, fmt.Errorf("sim init: %w", err)
+	}
+	s := &store{root: lay.Roots[0].Dir, pool: lay.Pool, st: st}
+	if err := s.save(); err != nil {
+		return nil, fmt.Errorf("sim init: %w", err)
+	}
+	return lay, nil
+}
+
+// layDom0 writes the files of the dom0 of the local host of m under root.
+func layDom0(root, pool string, m *model, bin string) error {
+	rel := releases[m.Release]
 	local := m.localHost()
+	poolRel, err := filepath.Rel(root, pool)
+	if err != nil {
+		return err
+	}
+	link, err := json.MarshalIndent(dom0Link{Host: local.UUID, Name: local.NameLabel, Pool: poolRel}, "", "  ")
+	if err != nil {
+		return err
+	}
 	files := []struct{ name, data string }{
+		{dom0File, string(link) + "\n"},
 		{"etc/xensource/network.conf", "openvswitch\n"},
 		{"etc/modprobe.d/blacklist-bridge.conf", "install bridge /bin/true\n"},
 		{"etc/xensource-inventory", inventory(m, rel)},
 		{"etc/hostname", local.Hostname + "\n"},
 		{"proc/sys/kernel/hostname", local.Hostname + "\n"},
-		{"proc/sys/kernel/random/boot_id", m.BootID + "\n"},
+		{bootIDFile, local.Dom0.BootID + "\n"},
 		{"etc/sysconfig/network-scripts/ifcfg-lo", ifcfgLo},
 	}
-	for _, d := range []string{stateDir, "proc/net/bonding", "etc/systemd/system/multi-user.target.wants", "bin"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
-			return fmt.Errorf("sim init: %w", err)
+	for _, d := range []string{stateDir, "proc/net/bonding", wantsDir, "bin"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			return err
 		}
 	}
 	for _, f := range files {
-		p := filepath.Join(dir, f.name)
+		p := filepath.Join(root, f.name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("sim init: %w", err)
+			return err
 		}
 		if err := os.WriteFile(p, []byte(f.data), 0o644); err != nil {
-			return fmt.Errorf("sim init: %w", err)
+			return err
 		}
 	}
 	for _, prog := range Programs() {
 		if prog == switchProg && !rel.HasSwitch {
 			continue
 		}
-		if err := os.Symlink(bin, filepath.Join(dir, "bin", prog)); err != nil {
-			return fmt.Errorf("sim init: %w", err)
+		if err := os.Symlink(bin, filepath.Join(root, "bin", prog)); err != nil {
+			return err
 		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, callsFile), nil, 0o644); err != nil {
-		return fmt.Errorf("sim init: %w", err)
-	}
-	s := &store{root: dir, st: st}
-	if err := s.save(); err != nil {
-		return fmt.Errorf("sim init: %w", err)
 	}
 	return nil
 }
@@ -153,13 +297,13 @@ var initialGuests = []struct {
 	{"app02", 1, true},
 }
 
-// newModel builds the pool a fresh host starts with: three hosts with four
-// NICs each, eth0 the management interface, no xapi bonds.
-func newModel(seed int64, rel release, xapiDelay int) model {
-	m := model{Seed: seed, Release: rel.Name, XapiDelay: xapiDelay, BootCount: 1}
-	m.BootID = bootID(seed, m.BootCount)
+// newModel builds the pool a fresh host starts with: hosts with their
+// NICs, eth0 the management interface, eth1 unplugged, no xapi bonds,
+// the guests of initialGuests.
+func newModel(opts InitOptions, rel release) model {
+	m := model{Seed: opts.Seed, Release: rel.Name, XapiDelay: opts.XapiDelay, BootMode: opts.Boot, Filers: opts.Filers}
 	m.Pool = poolRec{UUID: m.newUUID()}
-	const nNICs = 4
+	nNICs := opts.NICs
 	for i := range nNICs {
 		m.Networks = append(m.Networks, &netRec{
 			UUID:      m.newUUID(),
@@ -169,7 +313,7 @@ func newModel(seed int64, rel release, xapiDelay int) model {
 			Managed:   true,
 		})
 	}
-	for hi := range 3 {
+	for hi := range opts.Hosts {
 		name := fmt.Sprintf("xen%02d", hi+1)
 		h := &hostRec{
 			UUID:            m.newUUID(),
@@ -211,18 +355,26 @@ func newModel(seed int64, rel release, xapiDelay int) model {
 		})
 	}
 	m.Pool.Master = m.Hosts[0].UUID
+	if opts.Member {
+		m.Pool.Master = m.Hosts[1].UUID
+	}
 	domid := 1
 	for _, g := range initialGuests {
 		v := &vmRec{UUID: m.newUUID(), NameLabel: g.name, PowerState: "halted", DomID: -1, VCPUs: 2, Memory: 2 << 30}
 		if g.running {
 			v.PowerState = "running"
-			v.ResidentOn = m.Hosts[g.host].UUID
+			v.ResidentOn = m.Hosts[min(g.host, len(m.Hosts)-1)].UUID
 			v.DomID = domid
 			domid++
 		}
 		m.VMs = append(m.VMs, v)
 	}
-	m.Kernel = bootKernel(&m)
+	for i, h := range m.Hosts {
+		h.Dom0.BootCount = 1
+		h.Dom0.BootID = hostBootID(m.Seed, i, 1)
+		h.Dom0.AutoEnable = true
+		h.Dom0.Kernel = m.runningKernel(h)
+	}
 	return m
 }
 
@@ -251,28 +403,6 @@ func sriovCapability(n *nic) []string {
 		return []string{"sriov"}
 	}
 	return nil
-}
-
-// bootKernel is the kernel state right after a boot: every NIC with its
-// permanent MAC, no bonds, and the default route of the management
-// interface.
-func bootKernel(m *model) kernel {
-	var k kernel
-	h := m.localHost()
-	for _, n := range h.NICs {
-		k.Links = append(k.Links, &klink{Device: n.Device, MAC: n.MAC, Up: true})
-	}
-	for _, p := range m.PIFs {
-		if p.Host == h.UUID && p.Management {
-			if net := m.network(p.Network); net != nil && p.IP != "" {
-				k.Addrs = append(k.Addrs, kaddr{Device: net.Bridge, Address: p.IP, Netmask: p.Netmask})
-				if p.Gateway != "" {
-					k.DefaultRoute = kroute{Gateway: p.Gateway, Device: net.Bridge}
-				}
-			}
-		}
-	}
-	return k
 }
 
 // inventory renders etc/xensource-inventory.

@@ -65,11 +65,30 @@ func usesPrimary(mode int) bool {
 
 func usesXmitHash(mode int) bool { return mode == 2 || mode == mode8023AD || mode == modeTLB }
 
-// newBond creates a bond with the module defaults.
-func (k *kernel) newBond(name string) *kbond {
-	b := &kbond{Name: name, Mode: defaultMode, MIIMon: defaultMIIMon, LACPRate: "slow", XmitHash: "layer2", MAC: "00:00:00:00:00:00"}
+// newBond creates a bond with the module defaults and a random MAC,
+// which its first slave's replaces.
+func (k *kernel) newBond(name, mac string) *kbond {
+	if k.NextIndex == 0 {
+		k.NextIndex = loIndex + 1
+	}
+	b := &kbond{Name: name, Index: k.NextIndex, MTU: 1500, Mode: defaultMode, MIIMon: defaultMIIMon, LACPRate: "slow", XmitHash: "layer2", MAC: mac, RandomMAC: true}
+	k.NextIndex++
 	k.Bonds = append(k.Bonds, b)
 	return b
+}
+
+// knownBondOption reports whether /sys/class/net/<bond>/bonding/ has a
+// file for the option (4.19).
+func knownBondOption(key string) bool {
+	switch key {
+	case "mode", "miimon", "updelay", "downdelay", "lacp_rate", "xmit_hash_policy", "primary", "primary_reselect",
+		"arp_interval", "arp_ip_target", "arp_validate", "arp_all_targets", "fail_over_mac", "use_carrier",
+		"ad_select", "min_links", "num_grat_arp", "num_unsol_na", "all_slaves_active", "resend_igmp",
+		"packets_per_slave", "lp_interval", "tlb_dynamic_lb", "peer_notif_delay", "ad_actor_sys_prio",
+		"ad_actor_system", "ad_user_port_key", "active_slave", "queue_id":
+		return true
+	}
+	return false
 }
 
 // setOption sets one bonding option through sysfs. A bad value leaves
@@ -133,12 +152,16 @@ func (b *kbond) setOption(key, v string) (msg string) {
 // slave.
 func (k *kernel) enslave(b *kbond, n *nic) {
 	l := k.link(n.Device)
-	if len(b.Slaves) == 0 {
+	if b.RandomMAC {
 		b.MAC = l.MAC
+		b.RandomMAC = false
 	}
 	if b.Mode != modeTLB && b.Mode != modeALB {
 		l.MAC = b.MAC
 	}
+	// The slave takes the bond's MTU and is opened.
+	l.MTU = b.MTU
+	l.Up = true
 	b.Slaves = append(b.Slaves, &kslave{Device: n.Device, PermMAC: n.MAC, Up: n.Carrier})
 	b.reselect()
 }
@@ -173,14 +196,31 @@ func (b *kbond) carrier() bool {
 	return slices.ContainsFunc(b.Slaves, func(s *kslave) bool { return s.Up })
 }
 
-// setCarrier changes the carrier of a NIC of the local host. The bonds it
-// is in notice only when they monitor links (miimon > 0).
-func (m *model) setCarrier(n *nic, up bool) {
+// release takes a slave out of its bond: it gets its permanent MAC back,
+// and a bond left with no slaves gets a random MAC.
+func (k *kernel) release(b *kbond, dev string, randomMAC string) {
+	s := b.slave(dev)
+	if s == nil {
+		return
+	}
+	if l := k.link(dev); l != nil {
+		l.MAC = s.PermMAC
+	}
+	b.Slaves = slices.DeleteFunc(b.Slaves, func(x *kslave) bool { return x == s })
+	if len(b.Slaves) == 0 {
+		b.MAC, b.RandomMAC = randomMAC, true
+	}
+	b.reselect()
+}
+
+// setCarrier changes the carrier of a NIC of a host. The bonds it is in
+// notice only when they monitor links (miimon > 0).
+func (m *model) setCarrier(h *hostRec, n *nic, up bool) {
 	if n.Carrier == up {
 		return
 	}
 	n.Carrier = up
-	for _, b := range m.Kernel.Bonds {
+	for _, b := range h.Dom0.Kernel.Bonds {
 		s := b.slave(n.Device)
 		if s == nil || b.MIIMon == 0 {
 			continue
@@ -295,15 +335,16 @@ func (p *proc) syncProc() error {
 	if err != nil {
 		return err
 	}
+	k := p.k()
 	for _, e := range ents {
-		if p.m.Kernel.bond(e.Name()) == nil {
+		if k.bond(e.Name()) == nil {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
 				return err
 			}
 		}
 	}
 	h := p.m.localHost()
-	for _, b := range p.m.Kernel.Bonds {
+	for _, b := range k.Bonds {
 		if err := writeAtomic(filepath.Join(dir, b.Name), []byte(procBonding(b, h)), 0o444); err != nil {
 			return err
 		}

@@ -12,16 +12,20 @@ type kv struct {
 	V string `json:"v"`
 }
 
-// model is the simulated pool plus the kernel state of the local host.
-// Snapshot prints it; nothing in it depends on the wall clock.
+// model is the simulated pool plus the dom0 of every host: its kernel,
+// boots and units (dom0.go). Snapshot prints it; nothing in it depends on
+// the wall clock.
 type model struct {
 	Seed      int64  `json:"seed"`
 	Release   string `json:"release"`
 	XapiDelay int    `json:"xapi_delay"`
 	// NextID counts the identifiers (UUIDs, MACs) drawn so far.
-	NextID    uint64 `json:"next_id"`
-	BootCount int    `json:"boot_count"`
-	BootID    string `json:"boot_id"`
+	NextID uint64 `json:"next_id"`
+	// BootMode is "manual" (sim boot performs a boot) or "auto" (the
+	// reboot program starts the boot by itself).
+	BootMode string `json:"boot_mode"`
+	// Filers are the storage targets that answer ping (ping.go).
+	Filers []string `json:"filers,omitempty"`
 
 	Pool     poolRec    `json:"pool"`
 	Hosts    []*hostRec `json:"hosts,omitempty"`
@@ -38,8 +42,9 @@ type model struct {
 	// own sequence (ids.go newKindUUID).
 	IDs map[string]uint64 `json:"ids,omitempty"`
 
-	// Kernel is the running kernel of the local host (the pool master).
-	Kernel kernel `json:"kernel"`
+	// local is the host whose dom0 the running program is in (from
+	// dom0.json of its root); never stored.
+	local string
 }
 
 type poolRec struct {
@@ -82,6 +87,8 @@ type hostRec struct {
 	// (memory.go).
 	MemoryTotal    int64 `json:"memory_total,omitempty"`
 	MemoryOverhead int64 `json:"memory_overhead,omitempty"`
+	// Dom0 is the host's control domain: kernel, boots, local database.
+	Dom0 dom0 `json:"dom0"`
 }
 
 // nic is a physical network card of a host.
@@ -163,31 +170,49 @@ type vmRec struct {
 	Extra           []kv   `json:"extra,omitempty"`
 }
 
-// kernel is what the running kernel of the local host knows: the live
-// MAC of each NIC, the bonding driver's bonds, addresses and the default
-// route. A reboot resets it.
+// kernel is what the running kernel of a host knows: its links (NICs,
+// bridges) with their live MAC, MTU and state, the bonding driver's
+// bonds, addresses and the default route. A boot resets it.
 type kernel struct {
 	Links        []*klink `json:"links,omitempty"`
 	Bonds        []*kbond `json:"bonds,omitempty"`
 	Addrs        []kaddr  `json:"addrs,omitempty"`
 	DefaultRoute kroute   `json:"default_route"`
+	// NextIndex is the interface index the next link gets (lo is 1).
+	NextIndex int `json:"next_index"`
 }
+
+// Kinds of kernel link.
+const (
+	linkNIC    = "nic"
+	linkBridge = "bridge"
+	linkOVS    = "ovs-system"
+)
 
 type klink struct {
 	Device string `json:"device"`
+	Kind   string `json:"kind"`
+	Index  int    `json:"index"`
 	MAC    string `json:"mac"` // live address
-	Up     bool   `json:"up"`
+	MTU    int    `json:"mtu"`
+	// Up is the administrative state (ip link set up).
+	Up bool `json:"up"`
 }
 
 type kbond struct {
-	Name      string    `json:"name"`
-	Mode      int       `json:"mode"` // 0-7, see modeNames
-	MIIMon    int       `json:"miimon"`
-	UpDelay   int       `json:"updelay"`
-	DownDelay int       `json:"downdelay"`
-	LACPRate  string    `json:"lacp_rate"`
-	XmitHash  string    `json:"xmit_hash_policy"`
-	MAC       string    `json:"mac"`
+	Name      string `json:"name"`
+	Index     int    `json:"index"`
+	MTU       int    `json:"mtu"`
+	Mode      int    `json:"mode"` // 0-7, see modeNames
+	MIIMon    int    `json:"miimon"`
+	UpDelay   int    `json:"updelay"`
+	DownDelay int    `json:"downdelay"`
+	LACPRate  string `json:"lacp_rate"`
+	XmitHash  string `json:"xmit_hash_policy"`
+	MAC       string `json:"mac"`
+	// RandomMAC is set while the bond has the random MAC the kernel
+	// gave it, which the next first slave replaces.
+	RandomMAC bool      `json:"random_mac,omitempty"`
 	Up        bool      `json:"up"`
 	Active    string    `json:"active_slave"`
 	Slaves    []*kslave `json:"slaves,omitempty"`
@@ -216,9 +241,13 @@ type kroute struct {
 // was driven, not what state it is in.
 type book struct {
 	Calls int `json:"calls"`
-	// XapiDown counts the xe calls that still fail after a reboot.
-	XapiDown int     `json:"xapi_down"`
-	Faults   []fault `json:"faults,omitempty"`
+	// XapiDown counts, by host uuid, the xe calls that still fail after
+	// that host's boot.
+	XapiDown map[string]int `json:"xapi_down,omitempty"`
+	Faults   []fault        `json:"faults,omitempty"`
+	// Watchers are the processes of --boot auto waiting to boot a host,
+	// by host uuid.
+	Watchers map[string]watcher `json:"watchers,omitempty"`
 }
 
 // fault is armed by `sim fault` and fires once, at program call Call.
@@ -246,7 +275,10 @@ func (m *model) host(uuid string) *hostRec {
 	return nil
 }
 
-func (m *model) localHost() *hostRec { return m.host(m.Pool.Master) }
+// localHost is the host the running program is on.
+func (m *model) localHost() *hostRec { return m.host(m.local) }
+
+func (m *model) master() *hostRec { return m.host(m.Pool.Master) }
 
 func (m *model) network(uuid string) *netRec {
 	for _, n := range m.Networks {

@@ -12,16 +12,20 @@ import (
 
 // Names of the simulated programs.
 const (
-	xeProg     = "xe"
-	ifupProg   = "ifup"
-	rebootProg = "reboot"
-	switchProg = "xe-switch-network-backend"
+	xeProg         = "xe"
+	ifupProg       = "ifup"
+	ifdownProg     = "ifdown"
+	rebootProg     = "reboot"
+	switchProg     = "xe-switch-network-backend"
+	ipProg         = "ip"
+	pingProg       = "ping"
+	journalctlProg = "journalctl"
 )
 
 // Programs returns the names of the programs the simulator provides, in
 // the order Init links them.
 func Programs() []string {
-	return []string{xeProg, ifupProg, rebootProg, switchProg}
+	return []string{xeProg, ifupProg, ifdownProg, rebootProg, switchProg, ipProg, pingProg, journalctlProg}
 }
 
 // IsProgram reports whether name (a base name) is a simulated program.
@@ -36,7 +40,7 @@ var ErrKilled = errors.New("killed by a simulated fault")
 // through RUNBOOK_ROOT, or else through argv[0] being DIR/bin/<program> of
 // a directory made by Init.
 func Main(argv []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	inv := invocation{argv: argv, getenv: getenv, stdout: stdout, stderr: stderr, kill: killParent}
+	inv := invocation{argv: argv, getenv: getenv, stdout: stdout, stderr: stderr, kill: killParent, spawn: spawnWatcher}
 	return inv.run()
 }
 
@@ -59,6 +63,9 @@ type invocation struct {
 	stdout, stderr io.Writer
 	// kill is called when a kill fault fires.
 	kill func()
+	// spawn starts the process that boots the host by itself (--boot
+	// auto); nil in process, where nothing can wait for the caller.
+	spawn func(root string, s *store) error
 }
 
 // killedStatus is the exit status of a program whose kill fault fired;
@@ -79,6 +86,13 @@ func (inv *invocation) run() int {
 	if !ok {
 		fmt.Fprintf(inv.stderr, "%s (simulated): no simulated host: set RUNBOOK_ROOT to a directory made by 'runbook sim init DIR'\n", prog)
 		return 1
+	}
+	if prog == rebootProg && len(inv.argv) == 3 && inv.argv[1] == watchFlag {
+		return watchAndBoot(root, inv.argv[2], inv.stderr)
+	}
+	if prog == journalctlProg {
+		// journalctl reads the journal, not the pool database.
+		return journalctl(root, inv.argv[1:], inv.stdout, inv.stderr)
 	}
 	s, err := openStore(root)
 	if err != nil {
@@ -129,10 +143,22 @@ func (inv *invocation) run() int {
 		code = p.xe(args)
 	case ifupProg:
 		code = p.ifupMain(args)
+	case ifdownProg:
+		code = p.ifdownMain(args)
 	case rebootProg:
-		code = p.reboot()
+		code = p.reboot(args)
 	case switchProg:
 		code = p.switchBackend(args)
+	case ipProg:
+		code = p.ip(args)
+	case pingProg:
+		code = p.ping(args)
+	}
+	if p.rebootAsked && s.st.Model.BootMode == bootAuto && inv.spawn != nil {
+		if err := inv.spawn(root, s); err != nil {
+			fmt.Fprintf(inv.stderr, "%s (simulated): start the automatic boot: %v\n", prog, err)
+			code = 1
+		}
 	}
 	if err := s.save(); err != nil {
 		fmt.Fprintf(inv.stderr, "%s (simulated): save state: %v\n", prog, err)
@@ -216,4 +242,6 @@ type proc struct {
 	rel            release
 	stdout, stderr io.Writer
 	ifupDepth      int
+	// rebootAsked is set by the reboot program.
+	rebootAsked bool
 }

@@ -63,8 +63,8 @@ func TestMainWithoutRoot(t *testing.T) {
 	if code := Main([]string{"ls"}, func(string) string { return "" }, nil, &stdout, &stderr); code != 127 || !strings.Contains(stderr.String(), "not a simulated program") {
 		t.Errorf("ls: got %d %q", code, stderr.String())
 	}
-	if !IsProgram("xe-switch-network-backend") || IsProgram("xe-switch") || len(Programs()) != 4 {
-		t.Errorf("IsProgram/Programs disagree with the four programs")
+	if !IsProgram("xe-switch-network-backend") || IsProgram("xe-switch") || len(Programs()) != 8 {
+		t.Errorf("IsProgram/Programs disagree with the eight programs")
 	}
 }
 
@@ -96,7 +96,7 @@ func TestInitFiles(t *testing.T) {
 		"etc/modprobe.d/blacklist-bridge.conf": "install bridge /bin/true\n",
 		"etc/hostname":                         "xen01\n",
 		"proc/sys/kernel/hostname":             "xen01\n",
-		"proc/sys/kernel/random/boot_id":       st.Model.BootID + "\n",
+		"proc/sys/kernel/random/boot_id":       st.Model.localHost().Dom0.BootID + "\n",
 	}
 	for name, want := range files {
 		if got := readFile(t, filepath.Join(root, name)); got != want {

@@ -39,15 +39,28 @@ func showModel(out io.Writer, st *state, conf string) {
 	}
 	rel := releases[m.Release]
 	local := m.localHost()
-	fmt.Fprintf(w, "pool %s (%s %s), master %s\n", m.Pool.UUID, rel.Brand, rel.ProductVersion, hostName(m.Pool.Master))
+	fmt.Fprintf(w, "pool %s (%s %s), master %s, boot %s\n", m.Pool.UUID, rel.Brand, rel.ProductVersion, hostName(m.Pool.Master), m.BootMode)
+	if len(m.Filers) > 0 {
+		fmt.Fprintf(w, "filers %s\n", strings.Join(m.Filers, ", "))
+	}
 	fmt.Fprintf(w, "  %s\n", protectionLine(m))
 	for _, h := range m.Hosts {
 		state := "enabled"
 		if !h.Enabled {
 			state = "disabled"
 		}
+		if !h.Dom0.AutoEnable {
+			state += " (auto-enable=false)"
+		}
+		live := "live"
+		switch {
+		case h.Dom0.RebootPending:
+			live = "not live (reboot pending)"
+		case h.Dom0.Booting:
+			live = "live (booting)"
+		}
 		backend, _ := mapGet(h.SoftwareVersion, "network_backend")
-		fmt.Fprintf(w, "\nhost %s\t%s\t%s\taddress %s\tbackend %s\t%s\n", h.NameLabel, h.UUID, state, h.Address, backend, memoryLine(m, h))
+		fmt.Fprintf(w, "\nhost %s\t%s\t%s\t%s\taddress %s\tbackend %s\t%s\n", h.NameLabel, h.UUID, state, live, h.Address, backend, memoryLine(m, h))
 		for _, p := range m.PIFs {
 			if p.Host != h.UUID {
 				continue
@@ -110,8 +123,8 @@ func showModel(out io.Writer, st *state, conf string) {
 	showVLANs(w, m)
 	w.Flush()
 
-	k := &m.Kernel
-	fmt.Fprintf(w, "\nlocal kernel of %s: boot %d, boot id %s\n", local.NameLabel, m.BootCount, m.BootID)
+	k := &local.Dom0.Kernel
+	fmt.Fprintf(w, "\nlocal kernel of %s: boot %d, boot id %s\n", local.NameLabel, local.Dom0.BootCount, local.Dom0.BootID)
 	running, _ := mapGet(local.SoftwareVersion, "network_backend")
 	fmt.Fprintf(w, "  network backend: running %s, network.conf %q\n", running, conf)
 	for _, l := range k.Links {
@@ -119,11 +132,18 @@ func showModel(out io.Writer, st *state, conf string) {
 		if n := local.nic(l.Device); n != nil && n.Carrier {
 			carrier = "carrier"
 		}
+		if l.Kind != linkNIC {
+			carrier = l.Kind
+		}
 		role := ""
 		if b := k.masterOf(l.Device); b != nil {
 			role = "slave of " + b.Name
 		}
-		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", l.Device, l.MAC, carrier, role)
+		up := "down"
+		if l.Up {
+			up = "up"
+		}
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s mtu %d\t%s\n", l.Device, l.MAC, carrier, up, l.MTU, role)
 	}
 	for _, b := range k.Bonds {
 		var slaves []string
@@ -138,7 +158,7 @@ func showModel(out io.Writer, st *state, conf string) {
 		if b.Up {
 			state = "up"
 		}
-		fmt.Fprintf(w, "  bond %s\t%s\tmiimon %d\t%s, active %s\tslaves %s\n", b.Name, bondModes[b.Mode].name, b.MIIMon, state, orNone(b.Active), strings.Join(slaves, ", "))
+		fmt.Fprintf(w, "  bond %s\t%s\tmiimon %d\t%s mtu %d, active %s\tslaves %s\n", b.Name, bondModes[b.Mode].name, b.MIIMon, state, b.MTU, orNone(b.Active), strings.Join(slaves, ", "))
 	}
 	for _, a := range k.Addrs {
 		fmt.Fprintf(w, "  address %s/%s on %s\n", a.Address, a.Netmask, a.Device)
@@ -147,9 +167,26 @@ func showModel(out io.Writer, st *state, conf string) {
 		fmt.Fprintf(w, "  default route via %s dev %s\n", k.DefaultRoute.Gateway, k.DefaultRoute.Device)
 	}
 	xapi := "answering"
-	if st.Book.XapiDown > 0 {
-		xapi = fmt.Sprintf("starting (the next %d xe calls fail)", st.Book.XapiDown)
+	switch n := st.Book.xapiDown(local.UUID); {
+	case local.Dom0.RebootPending:
+		xapi = "stopped (the host is going down)"
+	case n > 0:
+		xapi = fmt.Sprintf("starting (the next %d xe calls fail)", n)
 	}
 	fmt.Fprintf(w, "  xapi: %s\n", xapi)
+	fmt.Fprintf(w, "\nboot log of %s\n", local.NameLabel)
+	if len(local.Dom0.Boots) == 0 {
+		fmt.Fprintf(w, "  no boot since init\n")
+	}
+	for _, b := range local.Dom0.Boots {
+		note := ""
+		if b.RebootAsked {
+			note = ", a unit asked for a reboot"
+		}
+		fmt.Fprintf(w, "  boot %d (%s)%s\n", b.Boot, b.Kind, note)
+		for _, u := range b.Units {
+			fmt.Fprintf(w, "    %s\t%s\tstatus %d\n", u.Unit, u.Result, u.Status)
+		}
+	}
 	fmt.Fprintf(w, "\n%d program calls so far, %d faults armed\n", st.Book.Calls, len(st.Book.Faults))
 }

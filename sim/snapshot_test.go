@@ -14,6 +14,7 @@ func drive(t *testing.T, root string) {
 	t.Helper()
 	mustRun(t, root, switchProg, "bridge")
 	mustRun(t, root, "reboot")
+	boot(t, root)
 	eth2, eth3 := pifOf(t, root, "xen01", "eth2"), pifOf(t, root, "xen01", "eth3")
 	mustRun(t, root, "xe", "pif-forget", "uuid="+eth2)
 	mustRun(t, root, "xe", "pif-forget", "uuid="+eth3)
@@ -62,9 +63,16 @@ func TestSnapshotDeterministic(t *testing.T) {
 	if err := json.Unmarshal(sa, &m); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"pool", "hosts", "networks", "pifs", "bonds", "vms", "kernel", "boot_id", "boot_count"} {
+	for _, key := range []string{"pool", "hosts", "networks", "pifs", "bonds", "vms"} {
 		if _, ok := m[key]; !ok {
 			t.Errorf("snapshot lacks %q", key)
+		}
+	}
+	// every host's dom0: its kernel, boots and the units each boot ran.
+	dom0 := m["hosts"].([]any)[0].(map[string]any)["dom0"].(map[string]any)
+	for _, key := range []string{"kernel", "boot_id", "boot_count", "boots", "auto_enable"} {
+		if _, ok := dom0[key]; !ok {
+			t.Errorf("snapshot of dom0 lacks %q", key)
 		}
 	}
 	// a different seed gives different identifiers.
@@ -131,7 +139,7 @@ func TestConcurrentRuns(t *testing.T) {
 	if got := len(st.Model.pif(eth2).OtherConfig); got != n || st.Book.Calls != n+1 {
 		t.Errorf("%d keys and %d calls, want %d and %d", got, st.Book.Calls, n, n+1)
 	}
-	argvs, err := readCallLog(root)
+	argvs, err := readCallLog(poolOf(root))
 	if err != nil || len(argvs) != n+1 {
 		t.Errorf("call log: %d lines, %v", len(argvs), err)
 	}

@@ -63,6 +63,8 @@ var apiErrors = map[string]apiError{
 	"INVALID_VALUE":                {"The value given is invalid", []string{"field", "value"}},
 	"BRIDGE_NAME_EXISTS":           {"The specified bridge already exists.", []string{"bridge"}},
 	"NO_HOSTS_AVAILABLE":           {"There were no servers available to complete the specified operation.", nil},
+	"HOST_OFFLINE":                 {"You attempted an operation which involves a host which could not be contacted.", []string{"host"}},
+	"HOST_STILL_BOOTING":           {"The host toolstack is still initialising. Please wait.", nil},
 	"MAP_DUPLICATE_KEY":            {"You tried to add a key-value pair to a map, but that key is already there.", []string{"type", "param_name", "uuid", "key"}},
 	"CANNOT_CHANGE_PIF_PROPERTIES": {"This properties of this PIF cannot be changed. Only the properties of non-bonded physical PIFs, or bond masters can be changed.", []string{"PIF"}},
 }
@@ -182,9 +184,10 @@ func (p *proc) xe(args []string) int {
 		io.WriteString(p.stdout, "ThinCLI protocol: 0.2\n")
 		return 0
 	}
-	if p.s.st.Book.XapiDown > 0 {
-		p.s.st.Book.XapiDown--
-		io.WriteString(p.stderr, "Unable to contact server. Please check server and port settings.\n")
+	if err := p.xapiReachable(); err != nil {
+		var xe *xeErr
+		errors.As(err, &xe)
+		io.WriteString(p.stderr, strings.Join(xe.lines, "\n")+"\n")
 		return 1
 	}
 	x := &xeCall{p: p, m: p.m, cmd: a.cmd, params: a.params, pr: &printer{}}
@@ -240,6 +243,9 @@ func (x *xeCall) exec(a xeArgs) error {
 		if _, ok := x.param(r); !ok {
 			return paramErr("Required parameter not found", r)
 		}
+	}
+	if err := x.checkForwarded(); err != nil {
+		return err
 	}
 	if err := c.run(x); err != nil {
 		return err

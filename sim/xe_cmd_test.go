@@ -154,13 +154,13 @@ func TestManagementIPReachesKernel(t *testing.T) {
 	mustRun(t, root, "xe", "pif-reconfigure-ip", "uuid="+eth1, "mode=static", "IP=192.168.20.11", "netmask=255.255.255.0", "gateway=192.168.20.1")
 	mustRun(t, root, "xe", "pif-plug", "uuid="+eth1)
 	mustRun(t, root, "xe", "host-management-reconfigure", "pif-uuid="+eth1)
-	k := loadModel(t, root).Model.Kernel
+	k := loadModel(t, root).Model.localHost().Dom0.Kernel
 	if k.DefaultRoute != (kroute{"192.168.20.1", "xenbr1"}) {
 		t.Errorf("default route: got %+v", k.DefaultRoute)
 	}
 	// another host's PIF does not touch the local kernel.
 	mustRun(t, root, "xe", "pif-reconfigure-ip", "uuid="+pifOf(t, root, "xen02", "eth0"), "mode=static", "IP=192.168.30.12", "netmask=255.255.255.0", "gateway=192.168.30.1")
-	if k := loadModel(t, root).Model.Kernel; k.DefaultRoute.Gateway != "192.168.20.1" {
+	if k := loadModel(t, root).Model.localHost().Dom0.Kernel; k.DefaultRoute.Gateway != "192.168.20.1" {
 		t.Errorf("default route changed by xen02: %+v", k.DefaultRoute)
 	}
 }
@@ -183,12 +183,12 @@ func TestBondOfManagementInKernel(t *testing.T) {
 	v := plain(t, root)
 	eth0 := pifOf(t, root, "xen01", "eth0")
 	bond := mustRun(t, root, "xe", "bond-create", "network-uuid="+v["NET"], "pif-uuids="+eth0+","+v["ETH1"])
-	k := loadModel(t, root).Model.Kernel
+	k := loadModel(t, root).Model.localHost().Dom0.Kernel
 	if k.DefaultRoute != (kroute{"192.168.10.1", "xapi0"}) || len(k.Addrs) != 1 || k.Addrs[0].Device != "xapi0" {
 		t.Errorf("after bond-create: route %+v, addresses %+v", k.DefaultRoute, k.Addrs)
 	}
 	mustRun(t, root, "xe", "bond-destroy", "uuid="+bond)
-	k = loadModel(t, root).Model.Kernel
+	k = loadModel(t, root).Model.localHost().Dom0.Kernel
 	if k.DefaultRoute != (kroute{"192.168.10.1", "xenbr0"}) || len(k.Addrs) != 1 || k.Addrs[0].Device != "xenbr0" {
 		t.Errorf("after bond-destroy: route %+v, addresses %+v", k.DefaultRoute, k.Addrs)
 	}

@@ -114,6 +114,11 @@ func (x *xeCall) list(cl *class) error {
 		}
 	} else {
 		chosen = cl.defaults
+		if cl.name == "pif" && !x.p.rel.pifListMAC() {
+			// Before xapi v23.31.0 the default fields had "mac", which
+			// matches no field, and no host-uuid.
+			chosen = []string{"uuid", "device", "currently-attached", "VLAN", "network-uuid"}
+		}
 	}
 	var out [][]pfield
 	for _, r := range recs {

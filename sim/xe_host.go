@@ -55,7 +55,8 @@ func (x *xeCall) selectHosts(ignore ...string) ([]*hostRec, error) {
 		recs = append(recs, hostRecord(x.m, h))
 	}
 	for _, p := range x.params {
-		if slices.Contains(stdParams, p.K) || slices.Contains(ignore, p.K) {
+		// do_host_op's own parameters are not filters.
+		if slices.Contains(stdParams, p.K) || slices.Contains(ignore, p.K) || x.cmd == "host-disable" && p.K == "auto-enable" {
 			continue
 		}
 		if p.K == "host" {
@@ -81,9 +82,37 @@ func (x *xeCall) selectHosts(ignore ...string) ([]*hostRec, error) {
 	return hosts, nil
 }
 
-func hostDisable(x *xeCall, h *hostRec) error { h.Enabled = false; return nil }
+// hostDisable is Host.disable: with auto-enable=false (xapi v25.31.0 on)
+// the host's local database keeps it disabled across its boots; only a
+// host that was enabled records it (xapi_host.ml disable).
+func hostDisable(x *xeCall, h *hostRec) error {
+	autoEnable := true
+	if x.p.rel.hasAutoEnable() {
+		if _, ok := x.param("auto-enable"); ok {
+			var err error
+			if autoEnable, err = x.boolParam("auto-enable"); err != nil {
+				return err
+			}
+		}
+	}
+	if h.Enabled {
+		h.Enabled = false
+		if !autoEnable {
+			h.Dom0.AutoEnable = false
+		}
+	}
+	return nil
+}
 
-func hostEnable(x *xeCall, h *hostRec) error { h.Enabled = true; return nil }
+// hostEnable is Host.enable, which also sets host_auto_enable back to
+// true.
+func hostEnable(x *xeCall, h *hostRec) error {
+	if !h.Enabled {
+		h.Dom0.AutoEnable = true
+		h.Enabled = true
+	}
+	return nil
+}
 
 // hostManagementReconfigure moves the management role to a PIF of its
 // host. The old management PIF keeps its IP.

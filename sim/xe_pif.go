@@ -188,25 +188,6 @@ func (m *model) bringUp(p *pifRec) {
 	m.syncLocalAddr(p)
 }
 
-// syncLocalAddr mirrors the IP configuration of a PIF of the local host
-// into its kernel: the address on the bridge, and the default route of
-// the management interface.
-func (m *model) syncLocalAddr(p *pifRec) {
-	h := m.localHost()
-	net := m.network(p.Network)
-	if h == nil || p.Host != h.UUID || net == nil {
-		return
-	}
-	k := &m.Kernel
-	k.Addrs = slices.DeleteFunc(k.Addrs, func(a kaddr) bool { return a.Device == net.Bridge })
-	if p.Attached && p.IP != "" {
-		k.Addrs = append(k.Addrs, kaddr{Device: net.Bridge, Address: p.IP, Netmask: p.Netmask})
-		if p.Management && p.Gateway != "" {
-			k.DefaultRoute = kroute{Gateway: p.Gateway, Device: net.Bridge}
-		}
-	}
-}
-
 // ipMode parses a configuration mode, case-insensitively.
 func ipMode(s string) (string, error) {
 	switch strings.ToLower(s) {

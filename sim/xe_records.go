@@ -170,7 +170,7 @@ func hostRecord(m *model, h *hostRec) *record {
 		roInt("memory-total", h.memoryTotal()),
 		roInt("memory-free", m.hostFree(h, nil)),
 		expensive(roInt("memory-free-computed", m.hostFree(h, nil))),
-		roBool("host-metrics-live", true),
+		roBool("host-metrics-live", h.UUID == "" || h.live()),
 		deprecated(roSet("patches", nil)),
 		roSet("updates", nil),
 		ro("ha-statefiles", ""),

@@ -5,8 +5,8 @@
 // time of each side and their ratio.
 //
 // The runbook side of nfs-bond is `runbook run nfs-bond ...` then
-// `runbook resume` (what the boot hook runs); the bash side is the script
-// run twice (before and after the reboot). Each side gets a fresh
+// `runbook sim boot`, whose boot hook runs `runbook resume`; the bash side
+// is the script, then the same boot, whose hook runs the script again. Each side gets a fresh
 // `runbook sim init` host at the same path, so that the first repetition
 // can check that both sides made the same program calls and left the same
 // simulated pool and the same files: the baseline really does the same
@@ -217,29 +217,32 @@ func (c *comparer) runbookSide() (sample, error) {
 	for _, p := range c.p.params {
 		args = append(args, "-p", p)
 	}
-	steps := [][]string{args}
-	if c.p.reboot {
-		steps = append(steps, []string{"resume"})
+	if !c.p.reboot {
+		return c.timed([][]string{append([]string{c.bin}, args...)})
 	}
-	return c.timed(c.bin, steps)
+	// The boot runs the hook, whose resume finishes the run.
+	return c.timed([][]string{append([]string{c.bin}, args...), {c.bin, "sim", "boot", "--root", c.host()}})
 }
 
 func (c *comparer) bashSide() (sample, error) {
 	script := filepath.Join(c.module, "bench", c.p.script)
 	args := append([]string{script}, c.p.args...)
-	steps := [][]string{args}
+	steps := [][]string{append([]string{"bash"}, args...)}
 	if c.p.reboot {
-		steps = append(steps, args)
+		// The boot runs the script's hook, the script again.
+		steps = append(steps, []string{c.bin, "sim", "boot", "--root", c.host()})
 	}
-	return c.timed("bash", steps)
+	return c.timed(steps)
 }
 
-// timed runs prog once per argument list, one after the other, and
-// returns the total wall and CPU time; any failure is an error.
-func (c *comparer) timed(prog string, steps [][]string) (sample, error) {
+// timed runs each command line, one after the other, and returns the
+// total wall and CPU time (of the children too: the boot's hook); any
+// failure is an error.
+func (c *comparer) timed(steps [][]string) (sample, error) {
 	var s sample
 	env := c.env()
-	for i, args := range steps {
+	for i, argv := range steps {
+		prog, args := argv[0], argv[1:]
 		cmd := exec.Command(prog, args...)
 		var out bytes.Buffer
 		cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out

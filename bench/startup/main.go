@@ -67,7 +67,7 @@ func run(n int, bin string) error {
 	for _, args := range [][]string{
 		{"sim", "init", "--xapi-delay", "0", host},
 		{"run", "nfs-bond", "-p", "ip=10.10.51.11", "-p", "netmask=255.255.255.0", "-p", "evacuate=true"},
-		{"resume"},
+		{"sim", "boot", "--root", host}, // the boot hook resumes the run
 	} {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env

@@ -146,7 +146,7 @@ func (c *cli) useColor() bool {
 
 // engine builds the engine from the global options.
 func (c *cli) engine() *engine.Engine {
-	bin, _ := os.Executable()
+	bin := selfBinary()
 	return &engine.Engine{
 		Options: engine.Options{
 			StateDir: c.stateDir, Root: c.root, Xe: c.xe, Ifup: c.ifup, Reboot: c.reboot,

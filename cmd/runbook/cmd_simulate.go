@@ -22,8 +22,9 @@ func simulateCommand() *command {
 		usage:   "RUNBOOK [-p NAME=VALUE]... [--params-file FILE] [--dir DIR] [--keep]",
 		help: `
 Creates a fresh simulated host (see 'runbook sim'), runs the runbook on it
-through the same engine and programs a real host would use, resumes it after
-each simulated reboot as the boot hook would, then prints the bonds and the
+through the same engine and programs a real host would use, boots the host
+after each reboot as 'runbook sim boot' does (the boot hook's 'runbook
+resume' runs then, and its output is printed), then prints the bonds and the
 files the run wrote. Parameters not given take the example value the runbook
 declares, if any, else their default. The simulated host is removed afterwards unless --dir or
 --keep is given.`,
@@ -87,13 +88,27 @@ declares, if any, else their default. The simulated host is removed afterwards u
 				e.PollInterval = 200 * time.Millisecond
 				e.Report.Info("simulated host in %s: pool xen01..xen03, this dom0 is xen01", host)
 				err = e.Run(c.ctx, rb, pv)
+				// Each reboot pauses the run; the boot (as `runbook sim
+				// boot` performs it) runs the boot hook, whose resume
+				// runs in a process of its own and prints here.
 				for i := 0; err == nil && i < 5; i++ {
 					st, serr := e.Status()
 					if serr != nil || st.State != engine.StateRebooting {
 						break
 					}
-					e.Report.Info("--- the simulated host rebooted; resuming as the boot hook would: runbook resume --state-dir %s", c.stateDir)
-					err = e.Resume(c.ctx)
+					e.Report.Info("--- the simulated host reboots: runbook sim boot --root %s", host)
+					res, berr := sim.Boot(c.ctx, host, sim.BootOptions{Console: c.stdout})
+					switch {
+					case berr != nil:
+						err = fmt.Errorf("simulate: boot: %w", berr)
+					case len(res.Failed()) > 0:
+						err = fmt.Errorf("simulate: the boot hook failed: see %s -u runbook-resume.service -b", filepath.Join(host, "bin", "journalctl"))
+					}
+				}
+				if err == nil {
+					if st, serr := e.Status(); serr == nil && st.State != engine.StateSucceeded {
+						err = fmt.Errorf("simulate: the run ended %s after the boot: see runbook status --state-dir %s", st.State, c.stateDir)
+					}
 				}
 				if err != nil {
 					if *dir == "" && !*keep {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/runbook-dev/runbook/sim"
 )
 
 // update rewrites golden files instead of comparing with them: the
@@ -17,13 +18,11 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // to, so scripts run `runbook` and the simulated host's programs exactly
 // as installed.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"runbook":                   main,
-		"xe":                        main,
-		"ifup":                      main,
-		"reboot":                    main,
-		"xe-switch-network-backend": main,
-	})
+	cmds := map[string]func(){"runbook": main}
+	for _, p := range sim.Programs() {
+		cmds[p] = main
+	}
+	testscript.Main(m, cmds)
 }
 
 // TestScripts runs the CLI scripts in testdata/script. Each script gets a
