@@ -450,7 +450,9 @@ func (e *Engine) Resume(ctx context.Context) error {
 	}
 	other, err := e.otherClaim(root, stateDir)
 	if err == nil && other == nil {
-		err = e.writeClaim(root, Claim{StateDir: stateDir, Run: st.ID, Runbook: st.Runbook, Time: e.now().UTC().Format(time.RFC3339)})
+		if c, _ := readClaim(root); c == nil || c.StateDir != stateDir || c.Run != st.ID {
+			err = e.writeClaim(root, Claim{StateDir: stateDir, Run: st.ID, Runbook: st.Runbook, Time: e.now().UTC().Format(time.RFC3339)})
+		}
 	}
 	cl.Unlock()
 	if err != nil {

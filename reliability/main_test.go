@@ -376,7 +376,8 @@ type entry struct {
 }
 
 // files maps every path under the root, except the simulator's own state
-// (var/lib/xsim), to its kind, mode and content.
+// (var/lib/xsim) and the host claim's directory and lock, to its kind,
+// mode and content.
 func (h *host) files() map[string]entry {
 	h.t.Helper()
 	out := map[string]entry{}
@@ -387,6 +388,11 @@ func (h *host) files() map[string]entry {
 		rel, _ := filepath.Rel(h.root, p)
 		if rel == filepath.Join("var", "lib", "xsim") {
 			return filepath.SkipDir
+		}
+		// The host claim's directory and lock file stay once made; the
+		// claim itself is compared (it must be gone once a run ends).
+		if rel == filepath.Join("var", "lib", "runbook") || rel == filepath.Join("var", "lib", "runbook", "claim.lock") {
+			return nil
 		}
 		fi, err := d.Info()
 		if err != nil {

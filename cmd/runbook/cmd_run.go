@@ -9,7 +9,7 @@ func runCommand() *command {
 	return &command{
 		name:    "run",
 		summary: "start a run of a runbook",
-		usage:   "RUNBOOK [-p NAME=VALUE]... [--params-file FILE] [--dry-run]",
+		usage:   "RUNBOOK [-p NAME=VALUE]... [--params-file FILE] [--secret NAME=FILE]... [--dry-run]",
 		help: `
 RUNBOOK is a shipped runbook's name (see 'runbook list') or the path of a .star
 file. Parameters are checked before anything runs; every problem is reported at
@@ -21,11 +21,19 @@ failed, or rebooted. A step that fails stops the run; fix the cause, then
 'runbook resume', or give it up with 'runbook abort'. A new run is refused
 (exit 3) while an unfinished run is waiting.
 
+A parameter of type secret (a password) is given with --secret NAME=FILE or
+the environment variable RUNBOOK_SECRET_<NAME>, never with -p or a params
+file, where others could read it. Its value is never journaled, shown or
+logged; a resume reads it from the run directory (0600) until the run ends.
+
 With --dry-run, read-only calls run for real and mutating ones are printed
 (argv, or the file and a diff) instead; nothing is changed or journaled.`,
 		setup: func(c *cli, fs *pflag.FlagSet) func([]string) int {
 			var po paramOpts
 			po.register(fs)
+			var so secretOpts
+			so.register(fs)
+			wait := childWait(c, fs)
 			dryRun := fs.Bool("dry-run", false, "print what would change; change nothing")
 			fs.Uint64Var(&c.maxSteps, "max-steps", c.maxSteps, "Starlark computation budget of the run (stops endless loops)")
 			return func(args []string) int {
@@ -40,11 +48,16 @@ With --dry-run, read-only calls run for real and mutating ones are printed
 				if err != nil {
 					return c.fail(err)
 				}
-				pv, err := engine.ResolveParams(rb, po.params, file)
+				secrets, err := so.values(c, rb)
+				if err != nil {
+					return c.fail(err)
+				}
+				pv, err := engine.Resolve(rb, engine.ParamInput{Flags: po.params, File: file, Secrets: secrets})
 				if err != nil {
 					return c.fail(err)
 				}
 				e := c.engine()
+				e.ChildWait = *wait
 				if *dryRun {
 					return c.fail(e.DryRun(c.ctx, rb, pv))
 				}
