@@ -410,7 +410,7 @@ func (e *Engine) DryRun(ctx context.Context, rb *Runbook, pv *ParamValues) error
 
 // Resume continues the unfinished run of the state dir from its journal,
 // with its recorded options and parameters and its pinned runbook.
-func (e *Engine) Resume(ctx context.Context) error {
+func (e *Engine) Resume(ctx context.Context) (err error) {
 	stateDir, err := e.stateDir()
 	if err != nil {
 		return err

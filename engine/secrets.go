@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"go.starlark.net/starlark"
 )
 
 // Secrets. A parameter of type "secret" is given with --secret
@@ -53,13 +55,22 @@ func maskJSON(b []byte, secrets []string) []byte {
 	return out
 }
 
-// secretValues lists the values to mask, longest first (so that a value
-// containing another is masked whole).
+// secretValues lists the texts to mask, longest first (so that a value
+// containing another is masked whole): each value as it is, and as a
+// Starlark string literal (a step's call) and a JSON string (a result)
+// quote it.
 func secretValues(m map[string]string) []string {
 	var vals []string
 	for _, v := range m {
-		if v != "" {
-			vals = append(vals, v)
+		if v == "" {
+			continue
+		}
+		vals = append(vals, v)
+		if q := starlark.String(v).String(); q[1:len(q)-1] != v {
+			vals = append(vals, q[1:len(q)-1])
+		}
+		if q, _ := json.Marshal(v); string(q[1:len(q)-1]) != v {
+			vals = append(vals, string(q[1:len(q)-1]))
 		}
 	}
 	sort.Slice(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
