@@ -586,6 +586,11 @@ func (e *Engine) Abort() (*Status, error) {
 		e.tidyFromStatus(stateDir)
 		return nil, &StateError{Err: fmt.Errorf("nothing to abort: no run in %s", stateDir)}
 	}
+	// The hook goes before the abort is journaled, for the reason r.end
+	// gives.
+	if host, err := e.hostFor(RecordedOptions{Root: runRoot(st, e)}); err == nil {
+		removeHookOf(host, stateDir, e.Report)
+	}
 	if err := journal.AppendAbort(jpath, e.journalOptions()); err != nil {
 		return nil, &StateError{Err: err}
 	}
@@ -720,8 +725,10 @@ func (r *runner) end(state, status, msg string) {
 	if r.j == nil {
 		return
 	}
-	r.append(&journal.Record{Type: journal.RecEnd, State: state, Status: status, Error: msg, Changed: r.changedAny}, true)
+	// The hook goes first: killed in between, the run is left unfinished
+	// (resume ends it) rather than ended with a hook that resumes nothing.
 	r.removeHook()
+	r.append(&journal.Record{Type: journal.RecEnd, State: state, Status: status, Error: msg, Changed: r.changedAny}, true)
 	removeSecrets(r.runDir)
 	if state != StateFailed || !r.changedAny {
 		// The run no longer needs the host: a failed run that changed it
