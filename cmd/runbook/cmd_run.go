@@ -9,7 +9,7 @@ func runCommand() *command {
 	return &command{
 		name:    "run",
 		summary: "start a run of a runbook",
-		usage:   "RUNBOOK [-p NAME=VALUE]... [--params-file FILE] [--secret NAME=FILE]... [--dry-run]",
+		usage:   "RUNBOOK [-p NAME=VALUE]... [--params-file FILE] [--dry-run]",
 		help: `
 RUNBOOK is a shipped runbook's name (see 'runbook list') or the path of a .star
 file. Parameters are checked before anything runs; every problem is reported at
