@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,10 +56,19 @@ func (h *trackingHost) Exec(ctx context.Context, c builtins.Command) (builtins.R
 		if r.cur != nil {
 			seq = r.cur.seq
 		}
+		// The program is journaled before it starts, with a token that
+		// its environment carries: killed between the start and the
+		// journaling of its pid, the engine leaves a child that a later
+		// process finds by the token. Neither record is fsynced: a kill
+		// of the engine leaves the page cache, a power cut takes the
+		// child with it.
+		token := fmt.Sprintf("%s/%d", r.id, r.calls)
+		c.Env = append(append([]string(nil), c.Env...), childEnv+"="+token)
+		if err := r.append(&journal.Record{Type: journal.RecChild, Seq: seq, Key: token, Prog: prog}, false); err != nil {
+			return builtins.Result{}, err
+		}
 		c.Started = func(pid int) {
-			// Not fsynced: a kill of the engine leaves the page cache,
-			// and a power cut takes the child with it.
-			r.append(&journal.Record{Type: journal.RecChild, Seq: seq, BootID: realBootID(), PID: pid, Ticks: procStartTime(pid), Prog: prog}, false)
+			r.append(&journal.Record{Type: journal.RecChild, Seq: seq, Key: token, BootID: realBootID(), PID: pid, Ticks: procStartTime(pid), Prog: prog}, false)
 		}
 	}
 	res, err := h.Host.Exec(ctx, c)
@@ -67,13 +79,51 @@ func (h *trackingHost) Exec(ctx context.Context, c builtins.Command) (builtins.R
 	return res, err
 }
 
+// childEnv is the variable that carries a program's token.
+const childEnv = "RUNBOOK_CALL"
+
 // childAlive reports whether a journaled child is still the same live
-// process of this boot.
-func childAlive(c Child) bool {
-	if c.PID <= 0 || c.ticks == 0 || (c.boot != "" && c.boot != realBootID()) {
+// process of this boot. One journaled before it started but not since
+// (the engine was killed in between) is looked for by its token.
+func childAlive(c *Child) bool {
+	if c.PID <= 0 {
+		if c.token == "" {
+			return false
+		}
+		pid := findToken(c.token)
+		if pid == 0 {
+			return false
+		}
+		c.PID, c.ticks, c.boot = pid, procStartTime(pid), realBootID()
+	}
+	if c.ticks == 0 || (c.boot != "" && c.boot != realBootID()) {
 		return false
 	}
 	return procStartTime(c.PID) == c.ticks
+}
+
+// findToken returns a live process whose environment carries the token,
+// 0 if there is none.
+func findToken(token string) int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	want := []byte(childEnv + "=" + token + "\x00")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil {
+			continue
+		}
+		if bytes.Contains(b, want) && procStartTime(pid) != 0 {
+			return pid
+		}
+	}
+	return 0
 }
 
 func (e *Engine) childWait() time.Duration {
@@ -102,7 +152,7 @@ func (e *Engine) waitChildren(ctx context.Context, st *Status, stateDir string) 
 	for {
 		var still []Child
 		for _, c := range live {
-			if childAlive(c) {
+			if childAlive(&c) {
 				still = append(still, c)
 			}
 		}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -239,6 +240,15 @@ func (e *Engine) current(stateDir string) (*Status, error) {
 		p := filepath.Join(dir, journalName)
 		return &Status{State: StateNone, ID: id, RunDir: dir, Journal: p, Log: filepath.Join(dir, logName),
 			Note: fmt.Sprintf("the journal %s has no complete header: the run never started (a crash or a full disk before its first line was on disk); a new run may start, and 'runbook abort' removes it", p)}, nil
+	}
+	var je *journal.Error
+	if st == nil && errors.As(err, &je) {
+		// The header itself is damaged: nothing of the run can be
+		// trusted. It counts as failed after changing the host, so that
+		// it blocks new runs until it is aborted.
+		msg := je.Error()
+		st = &Status{State: StateFailed, ID: id, RunDir: dir, Journal: filepath.Join(dir, journalName), Log: filepath.Join(dir, logName),
+			Params: json.RawMessage("{}"), Steps: []StepStatus{}, Backups: []Backup{}, Error: &msg, ChangedHost: true}
 	}
 	return st, err
 }

@@ -81,6 +81,7 @@ type Child struct {
 	Step  int    `json:"step"`
 	ticks uint64
 	boot  string
+	token string
 }
 
 // StepStatus is one step of a run.
@@ -279,9 +280,11 @@ func (f *fold) add(r *journal.Record) {
 	case journal.RecInterrupted:
 		st.Interrupted = r.Signal
 	case journal.RecChild:
-		st.calls++
+		if r.PID == 0 {
+			st.calls++ // journaled before it starts, and again once it runs
+		}
 		// Children run one at a time: the one before this has ended.
-		f.children = append(f.children[:0], Child{PID: r.PID, Prog: r.Prog, Step: r.Seq, ticks: r.Ticks, boot: r.BootID})
+		f.children = append(f.children[:0], Child{PID: r.PID, Prog: r.Prog, Step: r.Seq, ticks: r.Ticks, boot: r.BootID, token: r.Key})
 	}
 }
 
@@ -327,7 +330,7 @@ func (f *fold) finish(holder *Holder, damage *journal.Error) *Status {
 	}
 	if holder == nil {
 		for _, c := range f.children {
-			if childAlive(c) {
+			if childAlive(&c) {
 				st.Children = append(st.Children, c)
 			}
 		}

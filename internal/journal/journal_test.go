@@ -48,7 +48,7 @@ func sampleRecords() []Record {
 	return []Record{
 		{Type: RecSession, Time: "t1", PID: 10, BootID: "b1", Mode: "run"},
 		{Type: RecStarted, Time: "t2", Seq: 1, Name: "find host", Kind: "step", Call: "find()", Key: testKey, Pos: "t.star:3:5", Attempt: 1},
-		{Type: RecChild, Time: "t3", Seq: 1, PID: 11, Ticks: 99, Prog: "xe host-list"},
+		{Type: RecChild, Time: "t3", Seq: 1, Key: "r1/1", PID: 11, Ticks: 99, Prog: "xe host-list"},
 		{Type: RecCompleted, Time: "t4", Seq: 1, Status: "ok", Result: []byte(`{"$struct":{"uuid":"u1","mac":"aa:bb:cc:dd:ee:ff"}}`)},
 		{Type: RecStarted, Time: "t5", Seq: 2, Name: "reboot: x", Kind: "reboot_and_resume", Call: "reboot_and_resume(\"x\")", Key: testKey, Attempt: 1},
 		{Type: RecReboot, Time: "t6", Seq: 2, BootID: "b1", Reason: "x", Attempt: 1},

@@ -42,7 +42,9 @@ var schemas = func() map[int]map[string]recordSchema {
 		v2[k] = s
 	}
 	v2[RecFailed] = recordSchema{v1[RecFailed].allowed | mask("in_doubt"), v1[RecFailed].required}
-	v2[RecChild] = recordSchema{mask("type", "time", "seq", "boot_id", "pid", "ticks", "prog"), mask("type", "pid")}
+	// A child is journaled twice: before it starts (its key, the token in
+	// its environment) and once it runs (its pid and start time).
+	v2[RecChild] = recordSchema{mask("type", "time", "seq", "key", "boot_id", "pid", "ticks", "prog"), mask("type", "key")}
 	return map[int]map[string]recordSchema{1: v1, 2: v2}
 }()
 
