@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -81,13 +82,17 @@ func decodeRecord(b []byte, r *Record, seen *uint32) error {
 			if !ok || !json.Valid(b[i:end]) {
 				return fmt.Errorf("offset %d: result: not a JSON value", i)
 			}
-			r.Result = json.RawMessage(b[i:end])
+			// A copy: b is the reader's buffer, reused for the next line.
+			r.Result = append(json.RawMessage(nil), b[i:end]...)
 			i = end
 		default:
 			s, next, err := plainString(d, i)
 			if err != nil {
 				return fmt.Errorf("offset %d: %s: %v", i, key, err)
 			}
+			// A string of its own, not a window on the whole line (which
+			// may hold a large result that must not stay in memory).
+			s = strings.Clone(s)
 			if s == "" {
 				return fmt.Errorf("offset %d: %s: empty (an empty value is written by leaving the field out)", i, key)
 			}

@@ -241,3 +241,32 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// Read keeps each record's result whole, for lines short and long (the
+// reader's buffers are reused from line to line).
+func TestReadKeepsResults(t *testing.T) {
+	recs := []Record{{Type: RecSession, PID: 1, Mode: "run"}}
+	var want []string
+	for i, n := range []int{10, 70 << 10, 20, 200 << 10, 5} {
+		res := `"` + strings.Repeat(string(rune('a'+i)), n) + `"`
+		want = append(want, res)
+		recs = append(recs, Record{Type: RecStarted, Seq: i + 1, Name: "s", Kind: "step", Key: testKey, Attempt: 1},
+			Record{Type: RecCompleted, Seq: i + 1, Status: "ok", Result: []byte(res)})
+	}
+	p, _ := writeJournal(t, Version, recs...)
+	jd, err := Read(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range jd.Records {
+		if r.Type == RecCompleted {
+			got = append(got, string(r.Result))
+		}
+	}
+	for i := range want {
+		if i >= len(got) || got[i] != want[i] {
+			t.Fatalf("result %d: got %.20q..., want %.20q...", i, got[i], want[i])
+		}
+	}
+}
