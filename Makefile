@@ -41,6 +41,7 @@ reliability-full:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./bench/startup -bin $(BIN)
+	$(GO) run ./bench/statusmem -bin $(BIN)
 	$(GO) run ./bench/compare -bin $(BIN) -n 30 -xapi-delay 0
 	$(GO) run ./bench/compare -bin $(BIN) -n 10 -xapi-delay 2
 	bash bench/testtime.sh $(MAKE)

@@ -253,18 +253,27 @@ func (e *Engine) current(stateDir string) (*Status, error) {
 	return st, err
 }
 
-// readRun reads the current run's journal whole, for a resume.
+// readRun reads the current run's journal whole, once, for a resume.
 func (e *Engine) readRun(stateDir string) (*Status, *journal.Data, error) {
-	st, err := e.current(stateDir)
-	if err != nil || st == nil || st.State == StateNone {
-		return st, nil, err
+	id, err := currentRun(stateDir)
+	if err != nil || id == "" {
+		return nil, nil, err
 	}
-	jd, err := journal.Read(st.Journal)
-	if err != nil {
-		return st, nil, err
+	dir := runDirOf(stateDir, id)
+	if err := checkRunDir(dir); err != nil {
+		return nil, nil, err
 	}
-	full := statusOf(st.RunDir, jd, liveHolder(stateDir), e.Shipped)
-	return full, jd, nil
+	jd, err := journal.Read(filepath.Join(dir, journalName))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, nil
+	case errors.Is(err, journal.ErrNoHeader):
+		st, cerr := e.current(stateDir)
+		return st, nil, cerr
+	case err != nil:
+		return nil, nil, err
+	}
+	return statusOf(dir, jd, liveHolder(stateDir), e.Shipped), jd, nil
 }
 
 // openStateDir resolves and checks the state dir; create makes it.

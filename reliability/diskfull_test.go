@@ -82,6 +82,9 @@ func finishInProcess(e *engine.Engine, rb *engine.Runbook, pv *engine.ParamValue
 		case st.State == engine.StateNone || st.State == engine.StateAborted || (st.State == engine.StateFailed && !st.ChangedHost):
 			e.Run(ctx, rb, pv)
 		default:
+			// After nfs-bond's reboot this is what the boot hook does; a
+			// simulated host that boots on its own command needs that
+			// boot first.
 			e.Resume(ctx)
 		}
 	}

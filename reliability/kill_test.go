@@ -138,9 +138,17 @@ func killTrial(t *testing.T, rng *rand.Rand, b timedBaseline, abortTrial bool, s
 			if limit == 0 || st.State != "rebooting" {
 				limit = b.run + b.run/5
 			}
-			note("resume", runKilled(h, rng, limit, "resume"))
+			if st.State == "rebooting" {
+				note("boot and resume", h.bootAndResumeKilled(rng, limit))
+			} else {
+				note("resume", runKilled(h, rng, limit, "resume"))
+			}
 		default:
-			note("resume", h.bootAndResume())
+			if st.State == "rebooting" {
+				note("boot and resume", h.bootAndResume())
+			} else {
+				note("resume", h.run("resume"))
+			}
 		}
 	}
 	if abortTrial && !aborted {

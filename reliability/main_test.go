@@ -162,6 +162,25 @@ func (h *host) bootAndResume() result {
 	return h.run("resume")
 }
 
+// bootAndResumeKilled is bootAndResume with the resume killed (SIGKILL)
+// after a random time up to limit; it changes with bootAndResume.
+func (h *host) bootAndResumeKilled(rng interface{ Int64N(int64) int64 }, limit time.Duration) result {
+	h.t.Helper()
+	cmd, stdout, stderr := h.start("resume")
+	d := time.Duration(rng.Int64N(int64(limit) + 1))
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-time.After(d):
+			cmd.Process.Kill()
+		case <-done:
+		}
+	}()
+	r := h.wait(cmd, stdout, stderr)
+	close(done)
+	return r
+}
+
 // full reports whether the whole set of the long sweeps runs
 // (make reliability-full), not the sample of make test.
 func full() bool { return os.Getenv("RELIABILITY_FULL") != "" }
