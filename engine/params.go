@@ -488,6 +488,18 @@ func Resolve(rb *Runbook, in ParamInput) (*ParamValues, error) {
 	secretRefused := func(name, where string) {
 		bad("%s: a secret cannot be given %s, where others can read it (ps, shell history, the file): give it with --secret %s=FILE (a file only you can read) or the environment variable %s", name, where, name, SecretEnv(name))
 	}
+	if file != nil && !utf8.Valid(file) {
+		i := 0
+		for i < len(file) {
+			r, n := utf8.DecodeRune(file[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		errs = multierror.Append(errs, fmt.Errorf("%s: params file: byte %d is not UTF-8: write the file in UTF-8", rb.Name, i+1))
+		file = nil
+	}
 	if file != nil {
 		dups, derr := duplicateKeys(file)
 		for _, k := range dups {

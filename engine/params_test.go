@@ -65,6 +65,7 @@ func TestResolveParams(t *testing.T) {
 		{"not UTF-8", []string{"name=a\xffb", "ip=10.0.0.1"}, "", `t: param name: got "a\xffb", want valid UTF-8 text (the value has bytes that are not UTF-8)`},
 		{"C1 control", []string{"name=a\u0085b", "ip=10.0.0.1"}, "", `t: param name: got "a\u0085b", want a value without control characters (newline, NUL, tab, C1 controls, U+2028/U+2029...)`},
 		{"line separator", nil, `{"name": "a\u2028b", "ip": "10.0.0.1"}`, `t: param name: got "a\u2028b", want a value without control characters (newline, NUL, tab, C1 controls, U+2028/U+2029...)`},
+		{"file not UTF-8", nil, "{\"name\": \"a\xffb\", \"ip\": \"10.0.0.1\"}", "t: param ip: missing; want an IPv4 address such as 10.10.51.11, e.g. --param ip=10.0.0.1\nt: param name: missing; want a string, e.g. --param name=VALUE\nt: params file: byte 12 is not UTF-8: write the file in UTF-8"},
 		{"duplicate key in the file", nil, `{"name": "a", "ip": "10.0.0.1", "name": "b"}`, `t: param name: given twice in the params file; keep one`},
 		{"null for a required one", nil, `{"name": null, "ip": "10.0.0.1"}`, `t: param name: got null, want a string (null is allowed only for a parameter whose default is None)`},
 		{"null for an optional one", nil, `{"name": "x", "ip": "10.0.0.1", "gw": null}`, `name=x count=3 on=false ifs=eth2,eth3 ip=10.0.0.1 mask=255.255.255.0 subnet=10.0.0.0/24 mode=a gw=`},
