@@ -36,8 +36,8 @@ func (e *UntrustedError) Error() string {
 		e.Path, e.Issue, owner, e.Mode.Perm(), me, e.Path, e.Path)
 }
 
-// checkTrusted refuses path unless it is owned by the effective user and
-// not writable by group or others. A missing path is fine (nothing to
+// checkTrusted refuses path unless it is owned by the effective user (or
+// root) and not writable by group or others. A missing path is fine (nothing to
 // trust); a symbolic link is refused, except for the state dir itself
 // (follow is true), which may be reached through one.
 func checkTrusted(path string, follow bool) error {
@@ -62,7 +62,8 @@ func checkTrusted(path string, follow bool) error {
 	switch {
 	case fi.Mode()&fs.ModeSymlink != 0:
 		u.Issue = "is a symbolic link"
-	case int(sys.Uid) != os.Geteuid():
+	case int(sys.Uid) != os.Geteuid() && sys.Uid != 0:
+		// Root's own files are trusted too, as sshd's StrictModes does.
 		u.Issue = "is owned by another user"
 	case fi.Mode().Perm()&0o022 != 0:
 		u.Issue = "is writable by group or others"
