@@ -635,6 +635,7 @@ func runRoot(st *Status, e *Engine) string {
 // and the final error, also go to the run's log file: a resume at boot
 // has no terminal.
 func (r *runner) execute() error {
+	r.e.Report.setMask(r.mask)
 	if r.j == nil {
 		return r.exec()
 	}
@@ -650,7 +651,6 @@ func (r *runner) execute() error {
 	fmt.Fprintf(&logWriter{e: r.e, f: f}, "--- %s %s (pid %d)\n", r.e.now().UTC().Format(time.RFC3339), mode, os.Getpid())
 	lw := &logWriter{e: r.e, f: f}
 	r.e.Report.setLog(lw)
-	r.e.Report.setMask(r.mask)
 	err = r.exec()
 	r.e.Report.setLog(nil)
 	if err != nil {

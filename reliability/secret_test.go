@@ -42,6 +42,7 @@ func TestSecrets(t *testing.T) {
 			} else {
 				extra = []string{"RUNBOOK_SECRET_PW=" + secretValue}
 			}
+			run("dry run", extra, append(args, "--dry-run")...)
 			if r := run("run", extra, args...); r.code != 0 {
 				t.Fatalf("run: %v", r)
 			}
