@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"time"
 )
@@ -52,11 +53,27 @@ type Command struct {
 	Stdin []byte
 	// Timeout bounds the run; zero means no limit.
 	Timeout time.Duration
+	// Started, when set, is called with the program's process id once it
+	// runs and before it is waited for (the engine journals it, so that a
+	// later process knows a child may still be at work).
+	Started func(pid int)
 }
+
+// MaxOutput is the most of each of a program's stdout and stderr a host
+// keeps; the rest is read and dropped, and Result.Overflow is set.
+const MaxOutput = 32 << 20
+
+// ErrCutOff is wrapped by the error of a program that was started and
+// did not finish on its own: it outlived its timeout or the context, or
+// a signal killed it. Whatever it was doing may have happened or not.
+var ErrCutOff = errors.New("cut off")
 
 // Result is the outcome of a program that ran to completion.
 type Result struct {
 	Stdout   []byte
 	Stderr   []byte
 	ExitCode int
+	// Overflow says the program wrote more than MaxOutput to stdout or
+	// stderr; what it wrote past that was dropped.
+	Overflow bool
 }

@@ -37,6 +37,9 @@ type Env struct {
 type Effects interface {
 	// Changed records that the current step changed the host.
 	Changed()
+	// InDoubt records that a mutating program was cut off (timed out,
+	// killed by a signal) after it started: it may have changed the host.
+	InDoubt(what string)
 	// WouldRun reports, in a dry run, what a mutating call would do.
 	WouldRun(what string)
 	// Backup keeps the content a file had before the run replaced or
@@ -66,7 +69,7 @@ func Funcs() []Func {
 	fs := []Func{
 		{Name: "xe", Call: xeBuiltin, Describe: describeXe,
 			Sig: "xe(command, *args, minimal=False, check=True, timeout=None, **params)",
-			Doc: `Execs the xe program (--xe) with an argument list, never a shell. Keyword params become key=value with "_" turned into "-" (host_uuid=h gives host-uuid=h); lists are joined with commas; positional strings pass as they are ("other-config:management_purpose=Storage"). For *-list and *-param-list commands the result is a list of records: dicts in xe's field order, field names without their "( RO)" tag, map fields as dicts, set fields as lists. With minimal=True (which adds --minimal) it is a list of strings split on unescaped commas (empty output gives []). Otherwise it is the stripped stdout. A non-zero exit is an error carrying the argv, the exit status and xe's stderr verbatim; with check=False the result is struct(code, stdout, stderr) instead. Commands ending in -list, -param-get or -param-list, and help, are reads; every other command is mutating: it marks the step changed and a dry run only prints it. Credentials (-pw, -pwf, password=, passwordfile=) are redacted from the journal, the status and every message.`,
+			Doc: `Execs the xe program (--xe) with an argument list, never a shell. Keyword params become key=value with "_" turned into "-" (host_uuid=h gives host-uuid=h); lists are joined with commas; positional strings pass as they are ("other-config:management_purpose=Storage"). For *-list and *-param-list commands the result is a list of records: dicts in xe's field order, field names without their "( RO)" tag, map fields as dicts, set fields as lists. With minimal=True (which adds --minimal) it is a list of strings split on unescaped commas (empty output gives []). Otherwise it is the stripped stdout. A non-zero exit is an error carrying the argv, the exit status and xe's stderr verbatim; with check=False the result is struct(code, stdout, stderr) instead. Commands ending in -list, -param-get or -param-list, and help, are reads; every other command is mutating: it marks the step changed and a dry run only prints it. Credentials (-pw, -pwf, password=, passwordfile=, and every parameter named like a password, such as master-password= or device-config:password=) are redacted from the journal, the status and every message, and their values are masked in xe's output. A mutating call that is cut off (timed out, killed by a signal) fails its step as in doubt: the host may have changed. Output over 32 MiB per stream is an error.`,
 			Example: `host = xe("host-list", name_label = "xen01", minimal = True)[0]
 pifs = xe("pif-list", host_uuid = host, device = "eth2")
 uuid = xe("pif-list", host_uuid = host, device = "eth2", params = "uuid", minimal = True)[0]

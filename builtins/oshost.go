@@ -406,23 +406,28 @@ func (h *OSHost) Exec(ctx context.Context, c Command) (Result, error) {
 	if c.Stdin != nil {
 		cmd.Stdin = bytes.NewReader(c.Stdin)
 	}
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr cappedBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 2 * time.Second
-	err = cmd.Run()
-	res := Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		if errors.Is(ctxErr, context.DeadlineExceeded) {
-			return res, fmt.Errorf("%s: no answer within %s (killed); if it is just slow, raise --call-timeout or give the call timeout=", c.Path, c.Timeout)
+	if err = cmd.Start(); err == nil {
+		if c.Started != nil {
+			c.Started(cmd.Process.Pid)
 		}
-		return res, fmt.Errorf("%s: %w", c.Path, ctxErr)
+		err = cmd.Wait()
+	}
+	res := Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), Overflow: stdout.over || stderr.over}
+	if ctxErr := ctx.Err(); ctxErr != nil && cmd.Process != nil {
+		if errors.Is(ctxErr, context.DeadlineExceeded) {
+			return res, &cutOffError{fmt.Errorf("%s: no answer within %s (killed); if it is just slow, raise --call-timeout or give the call timeout=", c.Path, c.Timeout)}
+		}
+		return res, &cutOffError{fmt.Errorf("%s: %w", c.Path, ctxErr)}
 	}
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
 		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return res, fmt.Errorf("%s: killed by signal %s", c.Path, ws.Signal())
+			return res, &cutOffError{fmt.Errorf("%s: killed by signal %s", c.Path, SignalName(ws.Signal()))}
 		}
 		res.ExitCode = exit.ExitCode()
 		return res, nil
@@ -432,3 +437,49 @@ func (h *OSHost) Exec(ctx context.Context, c Command) (Result, error) {
 	}
 	return res, nil
 }
+
+// cappedBuffer keeps the first MaxOutput bytes written to it and counts
+// the rest as overflow, so a program that floods its output cannot
+// exhaust memory.
+type cappedBuffer struct {
+	buf  bytes.Buffer
+	over bool
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if room := MaxOutput - b.buf.Len(); len(p) > room {
+		b.buf.Write(p[:max(room, 0)])
+		b.over = true
+		return len(p), nil
+	}
+	return b.buf.Write(p)
+}
+
+func (b *cappedBuffer) Bytes() []byte { return b.buf.Bytes() }
+
+// signalNames are the names of the signals a program is commonly killed
+// by; Go's own names ("killed") read badly after "killed by signal".
+var signalNames = map[syscall.Signal]string{
+	syscall.SIGHUP: "SIGHUP", syscall.SIGINT: "SIGINT", syscall.SIGQUIT: "SIGQUIT",
+	syscall.SIGILL: "SIGILL", syscall.SIGABRT: "SIGABRT", syscall.SIGBUS: "SIGBUS",
+	syscall.SIGFPE: "SIGFPE", syscall.SIGKILL: "SIGKILL", syscall.SIGSEGV: "SIGSEGV",
+	syscall.SIGPIPE: "SIGPIPE", syscall.SIGALRM: "SIGALRM", syscall.SIGTERM: "SIGTERM",
+	syscall.SIGUSR1: "SIGUSR1", syscall.SIGUSR2: "SIGUSR2", syscall.SIGXCPU: "SIGXCPU",
+	syscall.SIGXFSZ: "SIGXFSZ",
+}
+
+// SignalName returns a signal's name, such as SIGKILL.
+func SignalName(s syscall.Signal) string {
+	if n, ok := signalNames[s]; ok {
+		return n
+	}
+	return fmt.Sprintf("signal %d", int(s))
+}
+
+// cutOffError is a program that did not finish on its own; it matches
+// ErrCutOff.
+type cutOffError struct{ err error }
+
+func (e *cutOffError) Error() string        { return e.err.Error() }
+func (e *cutOffError) Unwrap() error        { return e.err }
+func (e *cutOffError) Is(target error) bool { return target == ErrCutOff }

@@ -25,7 +25,16 @@ func describeRun(args starlark.Tuple, kwargs []starlark.Tuple) string {
 	for i, s := range Redact(strs) {
 		red[i] = starlark.String(s)
 	}
-	return DescribeCall("run", red, kwargs)
+	// stdin is often a secret (a password on standard input): the
+	// journal keeps only its size.
+	kw := make([]starlark.Tuple, len(kwargs))
+	for i, kv := range kwargs {
+		kw[i] = kv
+		if s, ok := starlark.AsString(kv[1]); ok && string(kv[0].(starlark.String)) == "stdin" {
+			kw[i] = starlark.Tuple{kv[0], starlark.String(fmt.Sprintf("<%d bytes>", len(s)))}
+		}
+	}
+	return DescribeCall("run", red, kw)
 }
 
 // runBuiltin implements run(program, *args, check=True, read_only=False,
@@ -97,10 +106,15 @@ func runBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs [
 		return nil, &notFoundError{fmt.Sprintf("%s: program %q not found (looked next to xe, in PATH, /opt/xensource/bin, /usr/sbin, /sbin, /usr/bin and /bin); check which(%q) first if it is optional", shellJoin(Redact(argv)), argv[0], argv[0])}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", shellJoin(shown), err)
+		return nil, cutOff(env, shown, !readOnly, err)
 	}
+	creds := credentialValues(argv)
+	res.Stdout, res.Stderr = []byte(maskValues(string(res.Stdout), creds)), []byte(maskValues(string(res.Stderr), creds))
 	if res.ExitCode == 0 && !readOnly {
 		env.Effects.Changed()
+	}
+	if res.Overflow {
+		return nil, overflowError(shown)
 	}
 	if !check {
 		return resultStruct(res.ExitCode, string(res.Stdout), string(res.Stderr)), nil
@@ -146,7 +160,7 @@ func ifupBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs 
 	}
 	res, err := env.Host.Exec(env.Ctx, Command{Path: env.Ifup, Args: []string{device}, Env: env.Environ, Timeout: env.timeout(timeout)})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", shellJoin(argv), err)
+		return nil, cutOff(env, argv, true, err)
 	}
 	if res.ExitCode != 0 {
 		out := strings.TrimRight(string(res.Stdout)+string(res.Stderr), "\n")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -48,27 +49,96 @@ func returnsRecords(cmd string) bool {
 	return strings.HasSuffix(cmd, "-list")
 }
 
-// Redact replaces the credentials in an xe argument list (-pw, -pwf,
-// password=, passwordfile=) so that they never reach the journal, the
-// status or a message.
+// Redact replaces the credentials in an xe argument list so that they
+// never reach the journal, the status or a message: the values of the
+// switches -pw and -pwf (xe's connection options), and of every
+// key=value argument whose key is a credential (see isCredentialKey).
 func Redact(argv []string) []string {
 	out := make([]string, len(argv))
 	copy(out, argv)
+	cmd := xeCommand(argv)
 	for i := 0; i < len(out); i++ {
 		a := out[i]
-		switch {
-		case a == "-pw" || a == "-pwf":
+		if a == "-pw" || a == "-pwf" {
 			if i+1 < len(out) {
 				out[i+1] = "<redacted>"
 				i++
 			}
-		case strings.HasPrefix(a, "password=") || strings.HasPrefix(a, "passwordfile=") ||
-			strings.HasPrefix(a, "-pw=") || strings.HasPrefix(a, "-pwf="):
-			k, _, _ := strings.Cut(a, "=")
+			continue
+		}
+		if k, _, ok := strings.Cut(a, "="); ok && isCredentialKey(cmd, k) {
 			out[i] = k + "=<redacted>"
 		}
 	}
 	return out
+}
+
+// credentialValues returns the secret values of an xe argument list,
+// for masking in what xe prints.
+func credentialValues(argv []string) []string {
+	var vals []string
+	cmd := xeCommand(argv)
+	for i, a := range argv {
+		if (a == "-pw" || a == "-pwf") && i+1 < len(argv) && argv[i+1] != "" {
+			vals = append(vals, argv[i+1])
+		}
+		if k, v, ok := strings.Cut(a, "="); ok && v != "" && isCredentialKey(cmd, k) {
+			vals = append(vals, v)
+		}
+	}
+	return vals
+}
+
+// xeCommand is the xe command of an argument list: the first word that
+// is not a switch or its value, "" if none.
+func xeCommand(argv []string) string {
+	for i := 0; i < len(argv); i++ {
+		a := argv[i]
+		switch {
+		case a == "-u" || a == "-pw" || a == "-pwf" || a == "-s" || a == "-h" || a == "-p":
+			i++
+		case strings.HasPrefix(a, "-") || strings.Contains(a, "="):
+		case filepath.Base(a) == "xe":
+		default:
+			return a
+		}
+	}
+	return ""
+}
+
+// isCredentialKey reports whether an xe parameter carries a secret:
+// xe's own password= and passwordfile= (and -pw=/-pwf=), any parameter
+// whose name (after the last ':' of a map key such as
+// device-config:password) says password, passwd, secret or token
+// (master-password, host-password, proxy-password, remote-password,
+// wlb_password, xenserver_password, chappassword, ...), and the values
+// of user-password-change (old=, new=) and secret-create (value=).
+func isCredentialKey(cmd, key string) bool {
+	k := strings.ToLower(key)
+	if i := strings.LastIndexByte(k, ':'); i >= 0 {
+		k = k[i+1:]
+	}
+	switch {
+	case k == "-pw" || k == "-pwf" || k == "passwordfile" || k == "token":
+		return true
+	case strings.Contains(k, "password") || strings.Contains(k, "passwd") || strings.Contains(k, "secret"):
+		return true
+	case cmd == "user-password-change" && (k == "old" || k == "new"):
+		return true
+	case cmd == "secret-create" && k == "value":
+		return true
+	}
+	return false
+}
+
+// maskValues replaces every occurrence of each value in s.
+func maskValues(s string, vals []string) string {
+	for _, v := range vals {
+		if v != "" && strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, "<redacted>")
+		}
+	}
+	return s
 }
 
 // shellJoin renders argv for people: words with spaces or quotes are
@@ -254,11 +324,15 @@ func xeBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs []
 		return nil, &notFoundError{fmt.Sprintf("%s: the xe program %q was not found (PATH, /opt/xensource/bin): run on a XenServer / XCP-ng dom0, or point --xe (RUNBOOK_XE) at it", shellJoin(shown), env.Xe)}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", shellJoin(shown), err)
+		return nil, cutOff(env, shown, !read, err)
 	}
-	stdout, stderr := string(res.Stdout), string(res.Stderr)
+	creds := credentialValues(c.argv)
+	stdout, stderr := maskValues(string(res.Stdout), creds), maskValues(string(res.Stderr), creds)
 	if res.ExitCode == 0 && !read {
 		env.Effects.Changed()
+	}
+	if res.Overflow {
+		return nil, overflowError(shown)
 	}
 	if !c.check {
 		return resultStruct(res.ExitCode, stdout, stderr), nil
@@ -277,4 +351,20 @@ func xeBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs []
 		return RecordsValue(recs), nil
 	}
 	return starlark.String(strings.TrimSpace(stdout)), nil
+}
+
+// cutOff reports a program that could not finish. A mutating one that
+// was started and cut off may have acted: its step is in doubt.
+func cutOff(env *Env, shown []string, mutating bool, err error) error {
+	if mutating && errors.Is(err, ErrCutOff) && env.Ctx.Err() == nil {
+		what := shellJoin(shown)
+		env.Effects.InDoubt(what)
+		return fmt.Errorf("%s: %v\nin doubt: it was cut off after it started, so the host may have changed; check what it did, then resume or abort the run", what, err)
+	}
+	return fmt.Errorf("%s: %v", shellJoin(shown), err)
+}
+
+// overflowError is a program whose output went over MaxOutput.
+func overflowError(shown []string) error {
+	return fmt.Errorf("%s: wrote more than %d MiB to stdout or stderr, more than a runbook may read: narrow the read (for xe, params= and filters such as host-uuid=)", shellJoin(shown), MaxOutput>>20)
 }

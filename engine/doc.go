@@ -5,9 +5,10 @@
 //
 // A run starts with [Engine.Run]: the runbook (from [Open]) and every file
 // it loads are pinned into a new run directory under the state dir, the
-// parameters are checked all at once ([ResolveParams]), and the journal
-// ([Journal], append-only JSON lines) gets a header recording the
-// parameters and the options. The runbook then executes top to bottom.
+// parameters are checked all at once ([Resolve]), and the journal
+// (package internal/journal: append-only JSON lines, each checksummed and
+// chained to the one before) gets a header recording the parameters and
+// the options. The runbook then executes top to bottom.
 // Each step(name, fn, ...) — and each host builtin called outside a step
 // — appends a "started" record, fsynced, before it acts, and a
 // "completed" record with its result (or "failed") after.
@@ -28,6 +29,16 @@
 //
 // One run at a time holds a state dir (an flock naming its holder); an
 // unfinished run blocks new ones until it is resumed or aborted
-// ([Engine.Abort]). [Engine.Status] derives a run's state from its
-// journal; its JSON form is a stable interface.
+// ([Engine.Abort]). One unfinished run at a time holds the host: a
+// [Claim] in ROOT/var/lib/runbook/claim, from the run's start to its end,
+// refuses runs of other state dirs. Every program a run starts is
+// journaled before the engine waits for it, so that a later process
+// waits for one a killed engine left running; a mutating program cut off
+// after it started leaves its step in doubt. A state dir, or a file the
+// engine reads in it, that is not the user's alone is refused
+// ([UntrustedError]). Secret parameters are never journaled: their
+// values stay in the run directory's secrets file until the run ends,
+// and are masked wherever they surface. [Engine.Status] derives a run's
+// state from its journal, read as a stream; its JSON form is a stable
+// interface.
 package engine

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/builtins"
+	"github.com/runbook-dev/runbook/internal/journal"
 	"go.starlark.net/starlark"
 )
 
@@ -61,6 +63,16 @@ type Engine struct {
 	// values a run recorded, for a resume given them explicitly.
 	ResumeXapiTimeout time.Duration
 	ResumeCallTimeout time.Duration
+	// ChildWait bounds the wait for a program that an earlier, dead,
+	// process of the run left running (DefaultChildWait if 0).
+	ChildWait time.Duration
+	// MaxRecords and MaxCalls bound the journal lines and the programs
+	// of one run (DefaultMaxRecords, DefaultMaxCalls if 0).
+	MaxRecords int
+	MaxCalls   int
+	// WriteHook, when set, replaces every write to the state dir (tests:
+	// a disk that fills up).
+	WriteHook journal.WriteFunc
 
 	// noSync skips fsync of the journal: benchmarks only, to show what
 	// durability costs. Never set in the product.
@@ -183,10 +195,12 @@ func (e *Engine) newRunner(ctx context.Context, rb *Runbook, pv *ParamValues, o 
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{e: e, rb: rb, opts: o, host: host, stateDir: stateDir, params: pv, ctx: ctx, dry: dry, modules: map[string]*loadedModule{}}
+	r := &runner{e: e, rb: rb, opts: o, rawHost: host, stateDir: stateDir, params: pv, ctx: ctx, dry: dry, modules: map[string]*loadedModule{}}
+	r.host = &trackingHost{Host: host, r: r}
+	r.secrets = secretValues(pv.Secrets)
 	callTimeout, _ := time.ParseDuration(o.CallTimeout)
 	r.env = &builtins.Env{
-		Host: host, Xe: o.Xe, Ifup: o.Ifup,
+		Host: r.host, Xe: o.Xe, Ifup: o.Ifup,
 		Environ:      []string{"RUNBOOK_ROOT=" + o.Root, "RUNBOOK_STATE_DIR=" + stateDir, "PATH=" + o.Path},
 		CallTimeout:  callTimeout,
 		DryRun:       dry,
@@ -198,25 +212,83 @@ func (e *Engine) newRunner(ctx context.Context, rb *Runbook, pv *ParamValues, o 
 	return r, nil
 }
 
-// latest reads the current run of the state dir; nil when there is none.
-func (e *Engine) latest(stateDir string) (*Status, *JournalData, error) {
+// current returns the status of the state dir's current run, read as a
+// stream: nil when there is none, a Status of state "none" with a Note
+// when its journal has no complete header (the run never started). A
+// damaged journal gives what was read before the damage, and the error.
+func (e *Engine) current(stateDir string) (*Status, error) {
+	id, err := currentRun(stateDir)
+	if err != nil || id == "" {
+		return nil, err
+	}
+	dir := runDirOf(stateDir, id)
+	if err := checkRunDir(dir); err != nil {
+		return nil, err
+	}
+	st, err := scanStatus(dir, func() *Holder { return liveHolder(stateDir) }, e.Shipped)
+	switch {
+	case err == nil:
+		return st, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case errors.Is(err, journal.ErrNoHeader):
+		p := filepath.Join(dir, journalName)
+		return &Status{State: StateNone, ID: id, RunDir: dir, Journal: p, Log: filepath.Join(dir, logName),
+			Note: fmt.Sprintf("the journal %s has no complete header: the run never started (a crash or a full disk before its first line was on disk); a new run may start, and 'runbook abort' removes it", p)}, nil
+	}
+	var je *journal.Error
+	if st == nil && errors.As(err, &je) {
+		// The header itself is damaged: nothing of the run can be
+		// trusted. It counts as failed after changing the host, so that
+		// it blocks new runs until it is aborted.
+		msg := je.Error()
+		st = &Status{State: StateFailed, ID: id, RunDir: dir, Journal: filepath.Join(dir, journalName), Log: filepath.Join(dir, logName),
+			Params: json.RawMessage("{}"), Steps: []StepStatus{}, Backups: []Backup{}, Error: &msg, ChangedHost: true}
+	}
+	return st, err
+}
+
+// readRun reads the current run's journal whole, once, for a resume.
+func (e *Engine) readRun(stateDir string) (*Status, *journal.Data, error) {
 	id, err := currentRun(stateDir)
 	if err != nil || id == "" {
 		return nil, nil, err
 	}
 	dir := runDirOf(stateDir, id)
-	jd, err := ReadJournal(filepath.Join(dir, journalName))
-	if err != nil {
-		var je *JournalError
-		if errors.As(err, &je) && jd != nil {
-			return statusOf(dir, jd, liveHolder(stateDir), e.Shipped), jd, err
-		}
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, nil
-		}
+	if err := checkRunDir(dir); err != nil {
+		return nil, nil, err
+	}
+	jd, err := journal.Read(filepath.Join(dir, journalName))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, nil
+	case errors.Is(err, journal.ErrNoHeader):
+		st, cerr := e.current(stateDir)
+		return st, nil, cerr
+	case err != nil:
 		return nil, nil, err
 	}
 	return statusOf(dir, jd, liveHolder(stateDir), e.Shipped), jd, nil
+}
+
+// openStateDir resolves and checks the state dir; create makes it.
+func (e *Engine) openStateDir(create bool) (string, error) {
+	stateDir, err := e.stateDir()
+	if err != nil {
+		return "", err
+	}
+	if err := unitSafe("state dir", stateDir); err != nil {
+		return "", &StateError{Err: err}
+	}
+	if create {
+		if err := ensureStateDir(stateDir); err != nil {
+			return "", err
+		}
+	}
+	if err := checkStateDir(stateDir); err != nil {
+		return "", err
+	}
+	return stateDir, nil
 }
 
 // Status returns the current or last run of the state dir, or a Status
@@ -229,57 +301,107 @@ func (e *Engine) Status() (*Status, error) {
 	if _, err := os.Stat(stateDir); errors.Is(err, fs.ErrNotExist) {
 		return &Status{State: StateNone}, nil
 	}
-	st, _, err := e.latest(stateDir)
+	if err := checkStateDir(stateDir); err != nil {
+		return nil, err
+	}
+	st, err := e.current(stateDir)
 	if st == nil && err == nil {
 		return &Status{State: StateNone}, nil
 	}
 	return st, err
 }
 
+// tidy is what every command that finds no unfinished run does: remove
+// a boot hook and a host claim that point at this state dir, left by a
+// crash between a run's end and their removal.
+func (e *Engine) tidy(root, stateDir string) {
+	if host, err := e.hostFor(RecordedOptions{Root: root}); err == nil {
+		removeHookOf(host, stateDir, e.Report)
+	}
+	releaseClaim(root, stateDir)
+}
+
 // Run starts a new run of rb with resolved parameters. It refuses (a
-// *BusyError) while another run holds the state dir or an unfinished run
-// is waiting.
-func (e *Engine) Run(ctx context.Context, rb *Runbook, pv *ParamValues) error {
-	o, stateDir, err := e.prepare()
+// *BusyError) while another run holds the state dir, an unfinished run
+// is waiting, or the host is claimed by an unfinished run of another
+// state dir.
+func (e *Engine) Run(ctx context.Context, rb *Runbook, pv *ParamValues) (err error) {
+	defer func() { err = maskErr(err, secretValues(pv.Secrets)) }()
+	o, err := e.record()
 	if err != nil {
 		return err
 	}
-	if err := ensureStateDir(stateDir); err != nil {
+	stateDir, err := e.openStateDir(true)
+	if err != nil {
 		return err
 	}
-	lk, err := acquireLock(stateDir, "run "+rb.Name, e.now())
+	lk, err := acquireLock(stateDir, "run "+rb.Name, e.now(), e.WriteHook)
 	if err != nil {
 		return err
 	}
 	defer lk.release()
-	if st, _, err := e.latest(stateDir); err != nil {
+	st, err := e.current(stateDir)
+	if err != nil {
 		return &StateError{Err: fmt.Errorf("%w\n  a run cannot start until the last one is resumed or aborted", err)}
-	} else if st != nil && st.blocks() {
-		return &BusyError{StateDir: stateDir, Waiting: st}
+	}
+	if st != nil {
+		// A program a dead process of the last run started (even of one
+		// aborted since) may still be changing the host.
+		if err := e.waitChildren(ctx, st, stateDir); err != nil {
+			return err
+		}
+		if st.blocks() {
+			return &BusyError{StateDir: stateDir, Waiting: st}
+		}
 	}
 	r, err := e.newRunner(ctx, rb, pv, o, stateDir, false)
 	if err != nil {
 		return err
 	}
+	// The host claim, the run dir and the journal's header are made
+	// under the claim's lock, so that two state dirs cannot both start.
+	cl, err := claimLock(o.Root)
+	if err != nil {
+		return err
+	}
+	claimed := false
+	defer func() {
+		if !claimed {
+			cl.Unlock()
+		}
+	}()
+	if other, err := e.otherClaim(o.Root, stateDir); err != nil {
+		return err
+	} else if other != nil {
+		return &BusyError{StateDir: stateDir, Claim: other}
+	}
+	removeHookOf(r.rawHost, stateDir, e.Report) // nothing unfinished here
 	id, dir, err := newRunDir(stateDir, rb.Name, e.now())
 	if err != nil {
 		return err
 	}
-	files, err := rb.pin(filepath.Join(dir, pinnedDir))
+	files, err := rb.pin(filepath.Join(dir, pinnedDir), e)
 	if err != nil {
 		return &StateError{Err: err}
 	}
-	h := &Header{Type: RecRun, V: JournalVersion, ID: id, Runbook: rb.Name, Origin: rb.Origin, Main: rb.Main, Files: files, Params: pv.JSON(), Options: o, Time: e.now().UTC().Format(time.RFC3339Nano)}
-	j, err := CreateJournal(filepath.Join(dir, journalName), h, e.now)
+	if err := e.writeSecrets(dir, pv.Secrets); err != nil {
+		return &StateError{Err: err}
+	}
+	h := &journal.Header{Type: journal.RecRun, V: journal.Version, ID: id, Runbook: rb.Name, Origin: rb.Origin, Main: rb.Main, Files: files, Params: pv.JSON(), Options: o, Time: e.now().UTC().Format(time.RFC3339Nano), Secrets: pv.SecretNames()}
+	j, err := journal.Create(filepath.Join(dir, journalName), h, e.journalOptions())
 	if err != nil {
 		return &StateError{Err: err}
 	}
-	j.noSync = e.noSync
 	defer j.Close()
-	if err := setCurrent(stateDir, id); err != nil {
+	if err := setCurrent(stateDir, id, e); err != nil {
 		return err
 	}
-	r.j, r.runDir, r.id = j, dir, id
+	if err := e.writeClaim(o.Root, Claim{StateDir: stateDir, Run: id, Runbook: rb.Name, Time: e.now().UTC().Format(time.RFC3339)}); err != nil {
+		return err
+	}
+	claimed = true
+	cl.Unlock()
+	r.j, r.runDir, r.id, r.records = j, dir, id, 1
 	r.bootID, _ = r.hostBootID()
 	r.e.Report.Info("%s: run %s", rb.Name, id)
 	return r.execute()
@@ -297,12 +419,12 @@ func (e *Engine) DryRun(ctx context.Context, rb *Runbook, pv *ParamValues) error
 		return err
 	}
 	r.e.Report.Info("%s: dry run: nothing will be changed", rb.Name)
-	return r.execute()
+	return maskErr(r.execute(), r.secrets)
 }
 
 // Resume continues the unfinished run of the state dir from its journal,
 // with its recorded options and parameters and its pinned runbook.
-func (e *Engine) Resume(ctx context.Context) error {
+func (e *Engine) Resume(ctx context.Context) (err error) {
 	stateDir, err := e.stateDir()
 	if err != nil {
 		return err
@@ -310,29 +432,62 @@ func (e *Engine) Resume(ctx context.Context) error {
 	if _, err := os.Stat(stateDir); err != nil {
 		return &StateError{Err: fmt.Errorf("nothing to resume: no state dir %s", stateDir)}
 	}
-	lk, err := acquireLock(stateDir, "resume", e.now())
+	if stateDir, err = e.openStateDir(false); err != nil {
+		return err
+	}
+	lk, err := acquireLock(stateDir, "resume", e.now(), e.WriteHook)
 	if err != nil {
 		return err
 	}
 	defer lk.release()
-	st, jd, err := e.latest(stateDir)
+	st, jd, err := e.readRun(stateDir)
 	if err != nil {
 		return err
 	}
-	if st == nil {
+	if st == nil || st.State == StateNone {
+		e.tidyFromStatus(stateDir)
 		return &StateError{Err: fmt.Errorf("nothing to resume: no run in %s", stateDir)}
 	}
 	if !st.resumable() {
+		if !st.blocks() {
+			e.tidy(jd.Header.Options.Root, stateDir)
+		}
 		return &StateError{Err: fmt.Errorf("nothing to resume: the last run (%s of %s) %s", st.ID, st.Runbook, st.State)}
+	}
+	if err := e.waitChildren(ctx, st, stateDir); err != nil {
+		return err
+	}
+	root := jd.Header.Options.Root
+	cl, err := claimLock(root)
+	if err != nil {
+		return err
+	}
+	other, err := e.otherClaim(root, stateDir)
+	if err == nil && other == nil {
+		if c, _ := readClaim(root); c == nil || c.StateDir != stateDir || c.Run != st.ID {
+			err = e.writeClaim(root, Claim{StateDir: stateDir, Run: st.ID, Runbook: st.Runbook, Time: e.now().UTC().Format(time.RFC3339)})
+		}
+	}
+	cl.Unlock()
+	if err != nil {
+		return err
+	}
+	if other != nil {
+		return &BusyError{StateDir: stateDir, Claim: other}
 	}
 	rb, err := openPinned(filepath.Join(st.RunDir, pinnedDir), &jd.Header)
 	if err != nil {
 		return err
 	}
-	pv, err := ResolveParams(rb, nil, jd.Header.Params)
+	secrets, err := readSecrets(st.RunDir, jd.Header.Secrets)
+	if err != nil {
+		return err
+	}
+	pv, err := Resolve(rb, ParamInput{File: jd.Header.Params, Secrets: secrets})
 	if err != nil {
 		return &StateError{Err: fmt.Errorf("recorded parameters: %w", err)}
 	}
+	defer func() { err = maskErr(err, secretValues(secrets)) }()
 	opts := jd.Header.Options
 	if e.ResumeXapiTimeout > 0 {
 		opts.XapiTimeout = e.ResumeXapiTimeout.String()
@@ -344,25 +499,25 @@ func (e *Engine) Resume(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	j, err := OpenJournal(filepath.Join(st.RunDir, journalName), e.now)
+	j, err := journal.Open(filepath.Join(st.RunDir, journalName), e.journalOptions())
 	if err != nil {
 		return &StateError{Err: err}
 	}
-	j.noSync = e.noSync
 	defer j.Close()
 	r.j, r.runDir, r.id, r.resume = j, st.RunDir, st.ID, true
 	r.replay = st.steps
+	r.records, r.calls = st.records, st.calls
 	firstBoot := ""
 	ready := map[string]bool{}
 	for _, rec := range jd.Records {
 		switch rec.Type {
-		case RecSession:
+		case journal.RecSession:
 			if firstBoot == "" {
 				firstBoot = rec.BootID
 			}
-		case RecXapi:
+		case journal.RecXapi:
 			ready[rec.BootID] = true
-		case RecBackup:
+		case journal.RecBackup:
 			r.backups++
 		}
 	}
@@ -384,8 +539,19 @@ func (e *Engine) Resume(ctx context.Context) error {
 	return r.execute()
 }
 
+// tidyFromStatus tidies with the root of the last run that recorded one,
+// when the current run cannot say (no run, or no header).
+func (e *Engine) tidyFromStatus(stateDir string) {
+	if o, err := e.record(); err == nil {
+		e.tidy(o.Root, stateDir)
+	}
+}
+
 // Abort gives up the unfinished run of the state dir. Its journal is
-// kept in the run directory; the boot hook is removed.
+// kept in the run directory; the boot hook and the host claim are
+// removed. A journal with no complete header (a run that never started)
+// is removed with its run directory. A damaged journal can be aborted:
+// the abort is appended after the damage and is the journal's last word.
 func (e *Engine) Abort() (*Status, error) {
 	stateDir, err := e.stateDir()
 	if err != nil {
@@ -394,7 +560,10 @@ func (e *Engine) Abort() (*Status, error) {
 	if _, err := os.Stat(stateDir); err != nil {
 		return nil, &StateError{Err: fmt.Errorf("nothing to abort: no state dir %s", stateDir)}
 	}
-	lk, err := acquireLock(stateDir, "abort", e.now())
+	if stateDir, err = e.openStateDir(false); err != nil {
+		return nil, err
+	}
+	lk, err := acquireLock(stateDir, "abort", e.now(), e.WriteHook)
 	if err != nil {
 		return nil, err
 	}
@@ -404,35 +573,56 @@ func (e *Engine) Abort() (*Status, error) {
 		return nil, err
 	}
 	if id == "" {
+		e.tidyFromStatus(stateDir)
 		return nil, &StateError{Err: fmt.Errorf("nothing to abort: no run in %s", stateDir)}
 	}
 	dir := runDirOf(stateDir, id)
+	if err := checkRunDir(dir); err != nil {
+		return nil, err
+	}
 	jpath := filepath.Join(dir, journalName)
-	jd, rerr := ReadJournal(jpath)
-	if jd != nil && rerr == nil {
-		st := statusOf(dir, jd, nil, nil)
-		if st.State == StateSucceeded || st.State == StateAborted {
-			return nil, &StateError{Err: fmt.Errorf("nothing to abort: the last run (%s of %s) %s", st.ID, st.Runbook, st.State)}
+	st, serr := e.current(stateDir)
+	switch {
+	case st != nil && st.State == StateNone:
+		// Never started: nothing to keep.
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, &StateError{Err: fmt.Errorf("remove the run that never started: %w", err)}
 		}
+		os.Remove(filepath.Join(stateDir, "current"))
+		syncDir(filepath.Join(stateDir, "runs"))
+		syncDir(stateDir)
+		e.tidyFromStatus(stateDir)
+		return st, nil
+	case serr == nil && st != nil && (st.State == StateSucceeded || st.State == StateAborted):
+		e.tidy(runRoot(st, e), stateDir)
+		return nil, &StateError{Err: fmt.Errorf("nothing to abort: the last run (%s of %s) %s", st.ID, st.Runbook, st.State)}
+	case serr == nil && st == nil:
+		e.tidyFromStatus(stateDir)
+		return nil, &StateError{Err: fmt.Errorf("nothing to abort: no run in %s", stateDir)}
 	}
-	j, err := OpenJournal(jpath, e.now)
-	if err != nil {
+	// The hook goes before the abort is journaled, for the reason r.end
+	// gives.
+	if host, err := e.hostFor(RecordedOptions{Root: runRoot(st, e)}); err == nil {
+		removeHookOf(host, stateDir, e.Report)
+	}
+	if err := journal.AppendAbort(jpath, e.journalOptions()); err != nil {
 		return nil, &StateError{Err: err}
 	}
-	err = j.Append(&Record{Type: RecEnd, State: StateAborted}, true)
-	if cerr := j.Close(); err == nil {
-		err = cerr
+	removeSecrets(dir)
+	st, err = e.current(stateDir)
+	if st != nil {
+		e.tidy(runRoot(st, e), stateDir)
 	}
-	if err != nil {
-		return nil, &StateError{Err: err}
-	}
-	if jd != nil {
-		if host, herr := e.hostFor(jd.Header.Options); herr == nil {
-			(&runner{e: e, host: host}).removeHook()
-		}
-	}
-	st, _, err := e.latest(stateDir)
 	return st, err
+}
+
+// runRoot is the host root a run recorded, or this command's.
+func runRoot(st *Status, e *Engine) string {
+	if st != nil && st.root != "" {
+		return st.root
+	}
+	o, _ := e.record()
+	return o.Root
 }
 
 // execute runs the runbook's main file and turns the outcome into the
@@ -440,6 +630,7 @@ func (e *Engine) Abort() (*Status, error) {
 // and the final error, also go to the run's log file: a resume at boot
 // has no terminal.
 func (r *runner) execute() error {
+	r.e.Report.setMask(r.mask)
 	if r.j == nil {
 		return r.exec()
 	}
@@ -452,12 +643,13 @@ func (r *runner) execute() error {
 	if r.resume {
 		mode = "resume"
 	}
-	fmt.Fprintf(f, "--- %s %s (pid %d)\n", r.e.now().UTC().Format(time.RFC3339), mode, os.Getpid())
-	r.e.Report.setLog(f)
+	fmt.Fprintf(&logWriter{e: r.e, f: f}, "--- %s %s (pid %d)\n", r.e.now().UTC().Format(time.RFC3339), mode, os.Getpid())
+	lw := &logWriter{e: r.e, f: f}
+	r.e.Report.setLog(lw)
 	err = r.exec()
 	r.e.Report.setLog(nil)
 	if err != nil {
-		fmt.Fprintf(f, "runbook: %v\n", err)
+		fmt.Fprintf(lw, "runbook: %v\n", maskErr(err, r.secrets))
 	}
 	return err
 }
@@ -480,14 +672,14 @@ func (r *runner) exec() error {
 	r.modules[r.rb.Main] = &loadedModule{loading: true}
 	_, err := r.rb.progs[r.rb.Main].Init(thread, r.predeclared)
 
-	var je *JournalError
+	var je *journal.Error
 	switch {
 	case r.paused:
 		return nil
 	case r.ctx.Err() != nil:
 		sig := interruptReason(r.ctx)
 		if r.j != nil {
-			r.j.Append(&Record{Type: RecInterrupted, Signal: sig}, true)
+			r.j.Append(&journal.Record{Type: journal.RecInterrupted, Signal: sig}, true)
 		}
 		return &InterruptedError{Signal: sig, StateDir: r.stateDir}
 	case r.diverged != nil:
@@ -547,8 +739,16 @@ func (r *runner) end(state, status, msg string) {
 	if r.j == nil {
 		return
 	}
-	r.append(&Record{Type: RecEnd, State: state, Status: status, Error: msg, Changed: r.changedAny}, true)
+	// The hook goes first: killed in between, the run is left unfinished
+	// (resume ends it) rather than ended with a hook that resumes nothing.
 	r.removeHook()
+	r.append(&journal.Record{Type: journal.RecEnd, State: state, Status: status, Error: msg, Changed: r.changedAny}, true)
+	removeSecrets(r.runDir)
+	if state != StateFailed || !r.changedAny {
+		// The run no longer needs the host: a failed run that changed it
+		// keeps its claim until it is resumed or aborted.
+		releaseClaim(r.opts.Root, r.stateDir)
+	}
 }
 
 // SignalCause is the cancellation cause the command gives the context

@@ -66,9 +66,23 @@ type BusyError struct {
 	StateDir string
 	Holder   *Holder // the process holding the lock, if that is the cause
 	Waiting  *Status // the unfinished run, if that is the cause
+	// Child is a program an earlier process of Run left running.
+	Child *Child
+	Run   *Status
+	// Claim is the host's claim by an unfinished run of another state dir.
+	Claim *Claim
 }
 
 func (e *BusyError) Error() string {
+	if e.Claim != nil {
+		c := e.Claim
+		return fmt.Sprintf("this host is claimed by an unfinished run of %s (run %s) in another state dir, %s: one run at a time per host\n  continue it: runbook resume --state-dir %s\n  or give it up: runbook abort --state-dir %s",
+			c.Runbook, c.Run, c.StateDir, c.StateDir, c.StateDir)
+	}
+	if e.Child != nil {
+		return fmt.Sprintf("a program started by an earlier process of run %s is still running: pid %d (%s), in step %d; it may still be changing the host, so nothing is done until it ends\n  wait for it to end, then run this command again (or wait longer with --child-wait)",
+			e.Run.ID, e.Child.PID, e.Child.Prog, e.Child.Step)
+	}
 	if e.Waiting != nil {
 		w := e.Waiting
 		what := w.State

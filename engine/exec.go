@@ -12,9 +12,10 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"time"
+	"unicode/utf8"
 
 	"github.com/runbook-dev/runbook/builtins"
+	"github.com/runbook-dev/runbook/internal/journal"
 	starjson "go.starlark.net/lib/json"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
@@ -75,6 +76,9 @@ type liveStep struct {
 	pos     string
 	changed bool
 	would   []string // dry run: what the step would do
+	// inDoubt: a mutating program was cut off after it started.
+	inDoubt     bool
+	inDoubtWhat string
 }
 
 type loadedModule struct {
@@ -90,9 +94,10 @@ type runner struct {
 	e        *Engine
 	rb       *Runbook
 	opts     RecordedOptions
-	host     builtins.Host
+	host     builtins.Host // rawHost, with the run's programs journaled
+	rawHost  builtins.Host
 	env      *builtins.Env
-	j        *Journal // nil in a dry run
+	j        *journal.Writer // nil in a dry run
 	runDir   string
 	stateDir string
 	id       string
@@ -121,6 +126,12 @@ type runner struct {
 	thread      *starlark.Thread
 	predeclared starlark.StringDict
 	modules     map[string]*loadedModule
+
+	// secrets are the values masked wherever they could surface.
+	secrets []string
+	// records counts the journal's lines; calls the programs started.
+	records int
+	calls   int
 }
 
 func callerPos(thread *starlark.Thread) string {
@@ -157,7 +168,7 @@ func (r *runner) hostBuiltin(f builtins.Func) *starlark.Builtin {
 		if r.cur != nil {
 			return f.Call(r.env, thread, args, kwargs)
 		}
-		spec := stepSpec{name: builtins.ShortName(f.Name, args), kind: f.Name, call: f.Render(args, kwargs), pos: callerPos(thread)}
+		spec := stepSpec{name: r.mask(builtins.ShortName(f.Name, args)), kind: f.Name, call: r.mask(f.Render(args, kwargs)), pos: callerPos(thread)}
 		return r.runStep(spec, func() (starlark.Value, error) {
 			return f.Call(r.env, thread, args, kwargs)
 		})
@@ -181,7 +192,7 @@ func (r *runner) stepBuiltin(thread *starlark.Thread, b *starlark.Builtin, args 
 		return nil, misuse("step %q: fn: got %s, want a function", name, args[1].Type())
 	}
 	rest := args[2:]
-	spec := stepSpec{name: name, kind: kindStep, call: builtins.DescribeCall(fn.Name(), rest, kwargs), pos: callerPos(thread)}
+	spec := stepSpec{name: r.mask(name), kind: kindStep, call: r.mask(builtins.DescribeCall(fn.Name(), rest, kwargs)), pos: callerPos(thread)}
 	return r.runStep(spec, func() (starlark.Value, error) {
 		return starlark.Call(thread, fn, rest, kwargs)
 	})
@@ -220,9 +231,9 @@ func (r *runner) runStep(spec stepSpec, body func() (starlark.Value, error)) (st
 	attempt := 1
 	if rec != nil {
 		if rec.Done {
-			v, err := DecodeValue(rec.Result)
+			v, err := journal.DecodeValue(rec.Result)
 			if err != nil {
-				return nil, &JournalError{Path: filepath.Join(r.runDir, journalName), Err: fmt.Errorf("step %d %q: recorded result: %v", seq, spec.name, err)}
+				return nil, &journal.Error{Path: filepath.Join(r.runDir, journalName), Err: fmt.Errorf("step %d %q: recorded result: %v", seq, spec.name, err)}
 			}
 			return v, nil
 		}
@@ -231,46 +242,42 @@ func (r *runner) runStep(spec stepSpec, body func() (starlark.Value, error)) (st
 	if err := r.beforeLive(); err != nil {
 		return nil, err
 	}
-	if err := r.append(&Record{Type: RecStarted, Seq: seq, Name: spec.name, Kind: spec.kind, Call: clip(spec.call, maxCallText), Key: spec.key(), Pos: spec.pos, Attempt: attempt}, true); err != nil {
+	s, err := r.startStep(&spec, seq, attempt)
+	if err != nil {
 		return nil, err
 	}
-	ls := &liveStep{seq: seq, name: spec.name, pos: spec.pos}
-	r.cur = ls
-	t0 := time.Now()
+	r.cur = s.ls
 	v, err := body()
 	r.cur = nil
-	if ls.changed {
-		r.changedAny = true
-	}
 	if err == nil {
 		var res []byte
-		res, err = AppendValue(nil, v)
-		if err != nil {
+		res, err = journal.AppendValue(nil, v)
+		switch {
+		case err != nil:
 			err = misuse("step %q returned a value the journal cannot keep: %v", spec.name, err)
-		} else {
+		case len(res) > journal.MaxResult:
+			err = misuse("step %q returned %d bytes, more than the %d MiB a step may record: return only what later steps need (for xe, narrow the read with params= and filters such as host-uuid=)", spec.name, len(res), journal.MaxResult>>20)
+		default:
+			if len(r.secrets) > 0 {
+				res = maskJSON(res, r.secrets)
+			}
 			status := StepOK
-			if ls.changed {
+			if s.ls.changed {
 				status = StepChanged
 			}
-			if err := r.append(&Record{Type: RecCompleted, Seq: seq, Status: status, Changed: ls.changed, Result: res}, false); err != nil {
+			if err := s.complete(status, res, false); err != nil {
 				return nil, err
 			}
-			if len(ls.would) > 0 {
-				status = "would"
-				r.wouldSteps++
-			}
-			r.e.Report.Step(status, spec.name, time.Since(t0))
-			r.e.Report.Details(ls.would)
 			return v, nil
 		}
 	}
 	if r.stopping(err) {
+		if s.ls.changed {
+			r.changedAny = true
+		}
 		return nil, err
 	}
-	r.failed = &spec
-	r.append(&Record{Type: RecFailed, Seq: seq, Changed: ls.changed, Error: errText(err)}, true)
-	r.e.Report.Step(StepFailed, spec.name, time.Since(t0))
-	r.e.Report.Details(ls.would)
+	s.fail(err)
 	return nil, err
 }
 
@@ -287,7 +294,7 @@ func misuse(format string, args ...any) error {
 // stopping reports errors that end the process without failing the step:
 // a signal, a reboot, a divergence, a refusal, an unusable journal.
 func (r *runner) stopping(err error) bool {
-	var je *JournalError
+	var je *journal.Error
 	return r.ctx.Err() != nil || r.paused || r.diverged != nil || r.refused != nil ||
 		errors.Is(err, errPaused) || errors.As(err, &je)
 }
@@ -348,19 +355,39 @@ func (r *runner) beginSession() {
 			r.e.Report.Note("(%s done before, replayed from the journal)", plural(done, "step"))
 		}
 	}
-	r.j.Append(&Record{Type: RecSession, PID: os.Getpid(), BootID: r.bootID, Mode: mode}, false)
+	if r.j.Append(&journal.Record{Type: journal.RecSession, PID: os.Getpid(), BootID: r.bootID, Mode: mode}, false) == nil {
+		r.records++
+	}
 }
 
-// append writes a journal record (nothing in a dry run).
-func (r *runner) append(rec *Record, sync bool) error {
+// append writes a journal record (nothing in a dry run), with the run's
+// secrets masked and long texts cut to the journal's cap.
+func (r *runner) append(rec *journal.Record, sync bool) error {
 	if r.j == nil {
 		return nil
 	}
 	r.beginSession()
-	if err := r.j.Append(rec, sync); err != nil {
-		return &JournalError{Path: r.j.path, Err: err}
+	if len(r.secrets) > 0 {
+		rec.Name, rec.Call, rec.Error, rec.Msg, rec.Reason = r.mask(rec.Name), r.mask(rec.Call), r.mask(rec.Error), r.mask(rec.Msg), r.mask(rec.Reason)
 	}
+	rec.Error, rec.Msg = clipText(rec.Error), clipText(rec.Msg)
+	if err := r.j.Append(rec, sync); err != nil {
+		return &journal.Error{Path: r.j.Path(), Err: err}
+	}
+	r.records++
 	return nil
+}
+
+// clipText cuts a text to what a record may carry.
+func clipText(s string) string {
+	if len(s) <= journal.MaxText {
+		return s
+	}
+	cut := journal.MaxText - 40
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("... (%d bytes cut)", len(s)-cut)
 }
 
 // replaying reports whether execution is still before the journal's end.
@@ -375,7 +402,7 @@ func (r *runner) print(_ *starlark.Thread, msg string) {
 	if r.cur != nil {
 		seq = r.cur.seq
 	}
-	r.append(&Record{Type: RecPrint, Seq: seq, Msg: msg}, false)
+	r.append(&journal.Record{Type: journal.RecPrint, Seq: seq, Msg: msg}, false)
 }
 
 func (r *runner) warnBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -391,7 +418,7 @@ func (r *runner) warnBuiltin(thread *starlark.Thread, b *starlark.Builtin, args 
 	if r.cur != nil {
 		seq = r.cur.seq
 	}
-	r.append(&Record{Type: RecPrint, Seq: seq, Kind: "warning", Msg: msg}, false)
+	r.append(&journal.Record{Type: journal.RecPrint, Seq: seq, Kind: "warning", Msg: msg}, false)
 	return starlark.None, nil
 }
 
@@ -486,6 +513,14 @@ func (r *runner) Changed() {
 	r.changedAny = true
 }
 
+func (r *runner) InDoubt(what string) {
+	if r.cur != nil {
+		r.cur.inDoubt, r.cur.inDoubtWhat = true, r.mask(what)
+		r.cur.changed = true
+	}
+	r.changedAny = true
+}
+
 func (r *runner) WouldRun(what string) {
 	if r.cur != nil {
 		r.cur.would = append(r.cur.would, what)
@@ -508,7 +543,7 @@ func (r *runner) Backup(name string, old []byte, mode fs.FileMode, existed bool)
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("back up %s: %w", name, err)
 		}
-		if err := writeFileSync(filepath.Join(r.runDir, rel), old, 0o600); err != nil {
+		if err := r.e.writeFileSync(filepath.Join(r.runDir, rel), old, 0o600); err != nil {
 			return fmt.Errorf("back up %s: %w", name, err)
 		}
 		if err := syncDir(dir); err != nil {
@@ -521,7 +556,7 @@ func (r *runner) Backup(name string, old []byte, mode fs.FileMode, existed bool)
 	}
 	// The previous content must be safe before the file is replaced; a
 	// file that did not exist has nothing to lose.
-	return r.append(&Record{Type: RecBackup, Seq: seq, Path: name, File: rel, Existed: existed}, existed)
+	return r.append(&journal.Record{Type: journal.RecBackup, Seq: seq, Path: name, File: rel, Existed: existed}, existed)
 }
 
 var _ builtins.Effects = (*runner)(nil)

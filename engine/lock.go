@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/runbook-dev/runbook/internal/journal"
 )
 
 // Holder describes the process that holds a state directory's lock.
@@ -43,7 +45,7 @@ type lock struct {
 
 // acquireLock takes the state directory's lock or returns a *BusyError
 // naming the holder.
-func acquireLock(stateDir, command string, now time.Time) (*lock, error) {
+func acquireLock(stateDir, command string, now time.Time, hook journal.WriteFunc) (*lock, error) {
 	path := filepath.Join(stateDir, "lock")
 	fl := flock.New(path, flock.SetPermissions(0o600))
 	ok, err := fl.TryLock()
@@ -62,7 +64,7 @@ func acquireLock(stateDir, command string, now time.Time) (*lock, error) {
 	h := Holder{PID: os.Getpid(), StartTime: procStartTime(os.Getpid()), Started: now.UTC().Format(time.RFC3339), BootID: realBootID(), Command: command}
 	b, _ := json.Marshal(h)
 	// Rewriting the content keeps the inode, and with it the lock.
-	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+	if err := rewrite(path, append(b, '\n'), hook); err != nil {
 		fl.Unlock()
 		return nil, &StateError{Err: fmt.Errorf("lock state dir %s: %w", stateDir, err)}
 	}
@@ -140,4 +142,25 @@ func realBootID() string {
 		return ""
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// rewrite replaces a file's content in place (keeping its inode).
+func rewrite(path string, b []byte, hook journal.WriteFunc) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	var n int
+	if hook != nil {
+		n, err = hook(f, b)
+	} else {
+		n, err = f.Write(b)
+	}
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-multierror"
 	"github.com/runbook-dev/runbook/builtins"
@@ -43,6 +45,7 @@ var paramTypes = map[string]string{
 	"netmask": "a dotted, contiguous netmask such as 255.255.255.0",
 	"cidr":    "an IPv4 network such as 10.10.51.0/24",
 	"ifname":  "a network device name of 1-15 letters, digits, '.', '-' or '_' (e.g. eth2)",
+	"secret":  "a secret, given with --secret NAME=FILE or the environment variable RUNBOOK_SECRET_<NAME>",
 }
 
 func validParamType(t string) bool {
@@ -93,8 +96,11 @@ func unpackParam(fnName string, args starlark.Tuple, kwargs []starlark.Tuple) (*
 	if !validIdent(name) {
 		return nil, fmt.Errorf("%s: name %q: want a lower-case identifier such as link_timeout", fnName, name)
 	}
-	if !validParamType(typ) {
-		return nil, fmt.Errorf("%s %s: type %q: want one of str, int, bool, ipv4, netmask, cidr, ifname, list, list:<type>", fnName, name, typ)
+	if !validParamType(typ) || typ == "list:secret" {
+		return nil, fmt.Errorf("%s %s: type %q: want one of str, int, bool, ipv4, netmask, cidr, ifname, secret, list, list:<type>", fnName, name, typ)
+	}
+	if typ == "secret" && def != nil && def != starlark.None {
+		return nil, fmt.Errorf("%s %s: a secret cannot have a default (the runbook's source is not secret); leave it required, or default = None", fnName, name)
 	}
 	if choices != nil {
 		for i := range choices.Len() {
@@ -312,9 +318,12 @@ func (d *ParamDecl) checkChoice(s string) error {
 // control characters: a newline in a value would inject a line into the
 // configuration files runbooks write.
 func checkScalar(typ, s string) error {
+	if !utf8.ValidString(s) {
+		return &badValue{"want valid UTF-8 text (the value has bytes that are not UTF-8)"}
+	}
 	for _, c := range s {
-		if c < 0x20 || c == 0x7f {
-			return &badValue{"want a value without control characters (newline, NUL, tab...)"}
+		if c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029 {
+			return &badValue{"want a value without control characters (newline, NUL, tab, C1 controls, U+2028/U+2029...)"}
 		}
 	}
 	switch typ {
@@ -394,16 +403,35 @@ func linesFormat(errs []error) string {
 type ParamValues struct {
 	Names  []string
 	Values starlark.StringDict
+	// Secrets are the values of the secret parameters, by name; they are
+	// never journaled.
+	Secrets map[string]string
 }
 
-// JSON encodes the values as a JSON object in declaration order.
+// SecretNames lists the secret parameters given, sorted.
+func (p *ParamValues) SecretNames() []string {
+	var names []string
+	for n := range p.Secrets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// JSON encodes the values as a JSON object in declaration order, without
+// the secrets.
 func (p *ParamValues) JSON() json.RawMessage {
 	var b bytes.Buffer
 	b.WriteByte('{')
-	for i, n := range p.Names {
-		if i > 0 {
+	first := true
+	for _, n := range p.Names {
+		if _, secret := p.Secrets[n]; secret {
+			continue
+		}
+		if !first {
 			b.WriteByte(',')
 		}
+		first = false
 		k, _ := json.Marshal(n)
 		v, _ := json.Marshal(starlarkToJSON(p.Values[n]))
 		b.Write(k)
@@ -419,6 +447,31 @@ func (p *ParamValues) JSON() json.RawMessage {
 // the runbook's declarations and fills in defaults. Every problem is
 // reported at once, in a *ParamError.
 func ResolveParams(rb *Runbook, flags []string, file []byte) (*ParamValues, error) {
+	return Resolve(rb, ParamInput{Flags: flags, File: file})
+}
+
+// ParamInput is where a run's parameter values come from.
+type ParamInput struct {
+	// Flags are the --param values, "name=value".
+	Flags []string
+	// File is a params file, a JSON object (nil if none).
+	File []byte
+	// Secrets are the values of secret parameters, by name (from
+	// --secret NAME=FILE or RUNBOOK_SECRET_<NAME>).
+	Secrets map[string]string
+}
+
+// SecretEnv is the environment variable that gives the secret parameter
+// name.
+func SecretEnv(name string) string { return "RUNBOOK_SECRET_" + strings.ToUpper(name) }
+
+// Resolve checks the values of in against the runbook's declarations
+// and fills in defaults. A secret parameter is taken only from
+// in.Secrets: on the command line or in a file its value would be seen
+// by others (ps, the shell's history). Every problem is reported at
+// once, in a *ParamError.
+func Resolve(rb *Runbook, in ParamInput) (*ParamValues, error) {
+	flags, file := in.Flags, in.File
 	var errs *multierror.Error
 	bad := func(format string, a ...any) {
 		errs = multierror.Append(errs, fmt.Errorf(rb.Name+": param "+format, a...))
@@ -432,14 +485,41 @@ func ResolveParams(rb *Runbook, flags []string, file []byte) (*ParamValues, erro
 	}
 	given := map[string]any{}
 	text := map[string]bool{}
+	secretRefused := func(name, where string) {
+		bad("%s: a secret cannot be given %s, where others can read it (ps, shell history, the file): give it with --secret %s=FILE (a file only you can read) or the environment variable %s", name, where, name, SecretEnv(name))
+	}
+	if file != nil && !utf8.Valid(file) {
+		i := 0
+		for i < len(file) {
+			r, n := utf8.DecodeRune(file[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		errs = multierror.Append(errs, fmt.Errorf("%s: params file: byte %d is not UTF-8: write the file in UTF-8", rb.Name, i+1))
+		file = nil
+	}
 	if file != nil {
+		dups, derr := duplicateKeys(file)
+		for _, k := range dups {
+			bad("%s: given twice in the params file; keep one", quoteName(k))
+		}
 		dec := json.NewDecoder(bytes.NewReader(file))
 		dec.UseNumber()
 		var obj map[string]any
-		if err := dec.Decode(&obj); err != nil {
+		if err := dec.Decode(&obj); err != nil || derr != nil {
+			if err == nil {
+				err = derr
+			}
 			errs = multierror.Append(errs, fmt.Errorf("%s: params file: %v: want a JSON object such as {\"ip\": \"10.10.51.11\"}", rb.Name, err))
 		}
 		for k, v := range obj {
+			if d, ok := decls[k]; ok && d.Type == "secret" {
+				secretRefused(k, "in a params file")
+				given[k] = nil
+				continue
+			}
 			given[k] = v
 		}
 	}
@@ -449,11 +529,48 @@ func ResolveParams(rb *Runbook, flags []string, file []byte) (*ParamValues, erro
 			errs = multierror.Append(errs, fmt.Errorf("%s: --param %q: want NAME=VALUE", rb.Name, f))
 			continue
 		}
+		if d, ok := decls[name]; ok && d.Type == "secret" {
+			secretRefused(name, "with --param")
+			given[name] = nil
+			continue
+		}
 		given[name] = value
 		text[name] = true
 	}
+	secrets := map[string]string{}
+	for name, v := range in.Secrets {
+		d, ok := decls[name]
+		if !ok || d.Type != "secret" {
+			what := "no such parameter"
+			if ok {
+				what = "not a secret parameter; give it with --param"
+			}
+			bad("%s: given as a secret (--secret or %s), but %s", quoteName(name), SecretEnv(name), what)
+			continue
+		}
+		if _, tried := given[name]; tried {
+			continue
+		}
+		if v == "" {
+			bad("%s: the secret is empty", name)
+			given[name] = nil
+			continue
+		}
+		if err := checkScalar("secret", v); err != nil {
+			bad("%s: the secret: %v", name, err)
+			given[name] = nil
+			continue
+		}
+		secrets[name] = v
+	}
 	values := starlark.StringDict{}
+	for name, v := range secrets {
+		values[name] = starlark.String(v)
+	}
 	for name, v := range given {
+		if d, ok := decls[name]; ok && d.Type == "secret" {
+			continue // refused above
+		}
 		d, ok := decls[name]
 		if !ok {
 			hint := ""
@@ -489,6 +606,10 @@ func ResolveParams(rb *Runbook, flags []string, file []byte) (*ParamValues, erro
 		if _, tried := given[d.Name]; tried {
 			continue
 		}
+		if d.Required() && d.Type == "secret" {
+			bad("%s: missing; want a secret: --secret %s=FILE (a file only you can read) or the environment variable %s", d.Name, d.Name, SecretEnv(d.Name))
+			continue
+		}
 		if d.Required() {
 			eg := d.Example
 			if eg == "" {
@@ -503,7 +624,42 @@ func ResolveParams(rb *Runbook, flags []string, file []byte) (*ParamValues, erro
 		errs.ErrorFormat = linesFormat
 		return nil, &ParamError{Runbook: rb.Name, Err: errs}
 	}
-	return &ParamValues{Names: names, Values: values}, nil
+	return &ParamValues{Names: names, Values: values, Secrets: secrets}, nil
+}
+
+func quoteName(name string) string {
+	if validIdent(name) {
+		return name
+	}
+	return strconv.Quote(name)
+}
+
+// duplicateKeys returns the keys a JSON object repeats (encoding/json
+// would keep the last one silently).
+func duplicateKeys(b []byte) ([]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	t, err := dec.Token()
+	if err != nil || t != json.Delim('{') {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var dups []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return dups, err
+		}
+		k, _ := t.(string)
+		if seen[k] && !slices.Contains(dups, k) {
+			dups = append(dups, k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return dups, err
+		}
+	}
+	return dups, nil
 }
 
 func quoteGot(v any) string {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/builtins"
+	"github.com/runbook-dev/runbook/internal/journal"
 	"go.starlark.net/starlark"
 )
 
@@ -68,7 +69,24 @@ func (r *runner) hostBootID() (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
+// unitSafe refuses a path the boot unit would carry that has a control
+// character: a newline would start a directive of its own.
+func unitSafe(what, p string) error {
+	for _, c := range p {
+		if c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029 {
+			return fmt.Errorf("%s %q has a control character, which the boot hook's unit cannot carry; use a path without one", what, p)
+		}
+	}
+	return nil
+}
+
 func (r *runner) installHook() error {
+	if err := unitSafe("the runbook binary's path", r.e.Binary); err != nil {
+		return fmt.Errorf("install boot hook: %w", err)
+	}
+	if err := unitSafe("state dir", r.stateDir); err != nil {
+		return fmt.Errorf("install boot hook: %w", err)
+	}
 	if err := r.host.WriteFile(hookUnitPath, []byte(hookUnit(r.e.Binary, r.stateDir)), 0o644); err != nil {
 		return fmt.Errorf("install boot hook: %w", err)
 	}
@@ -86,16 +104,84 @@ func (r *runner) installHook() error {
 	return nil
 }
 
-// removeHook removes the boot hook when the run ends, however it ends.
-func (r *runner) removeHook() {
+// hookStateDir returns the state dir the installed boot hook's
+// ExecStart names, "" if there is no hook or it names none.
+func hookStateDir(host builtins.Host) string {
+	b, err := host.ReadFile(hookUnitPath)
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		rest, ok := strings.CutPrefix(line, "ExecStart=")
+		if !ok {
+			continue
+		}
+		words := splitExecStart(rest)
+		for i, w := range words {
+			if w == "--state-dir" && i+1 < len(words) {
+				return words[i+1]
+			}
+		}
+	}
+	return ""
+}
+
+// splitExecStart splits an ExecStart line as systemdQuote writes it.
+func splitExecStart(s string) []string {
+	var words []string
+	var cur strings.Builder
+	inWord, quoted := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quoted && c == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+		case c == '"':
+			quoted, inWord = !quoted, true
+		case !quoted && (c == ' ' || c == '\t'):
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	for i, w := range words {
+		w = strings.ReplaceAll(w, "%%", "%")
+		words[i] = strings.ReplaceAll(w, "$$", "$")
+	}
+	return words
+}
+
+// removeHook removes the boot hook if it is this state dir's: its
+// ExecStart names the state dir. Another state dir's hook is never
+// touched. It is idempotent: every command that finds no unfinished
+// run calls it, so a hook left by a crash between the run's end and
+// the removal does not outlive the next command.
+func removeHookOf(host builtins.Host, stateDir string, rep *Reporter) {
+	if _, err := host.Lstat(hookUnitPath); err != nil {
+		return
+	}
+	if hookStateDir(host) != stateDir {
+		return
+	}
 	for _, p := range []string{hookLinkPath, hookUnitPath} {
-		if _, err := r.host.Lstat(p); err == nil {
-			if err := r.host.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				r.e.Report.Warn(fmt.Sprintf("remove boot hook %s: %v; remove it by hand", p, err))
+		if _, err := host.Lstat(p); err == nil {
+			if err := host.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				rep.Warn(fmt.Sprintf("remove boot hook %s: %v; remove it by hand", p, err))
 			}
 		}
 	}
 }
+
+func (r *runner) removeHook() { removeHookOf(r.host, r.stateDir, r.e.Report) }
 
 // rebootBuiltin implements reboot_and_resume(reason), a step of its own:
 // journal the intent with the boot id (fsynced), install the boot hook,
@@ -112,7 +198,7 @@ func (r *runner) rebootBuiltin(thread *starlark.Thread, b *starlark.Builtin, arg
 	if r.cur != nil {
 		return nil, misuse("reboot_and_resume: called inside step %q; call it at the top level, between steps", r.cur.name)
 	}
-	spec := stepSpec{name: "reboot: " + reason, kind: kindReboot, call: builtins.DescribeCall("reboot_and_resume", args, kwargs), pos: callerPos(thread)}
+	spec := stepSpec{name: r.mask("reboot: " + reason), kind: kindReboot, call: r.mask(builtins.DescribeCall("reboot_and_resume", args, kwargs)), pos: callerPos(thread)}
 	seq, rec, err := r.claim(&spec)
 	if err != nil {
 		return nil, err
@@ -132,32 +218,31 @@ func (r *runner) rebootBuiltin(thread *starlark.Thread, b *starlark.Builtin, arg
 		if n := len(rec.Reboots); n > 0 {
 			before := rec.Reboots[n-1].BootID
 			if r.bootID != before {
-				// Not fsynced: if lost, the next resume sees the new boot id again.
-				if err := r.append(&Record{Type: RecCompleted, Seq: seq, Status: StepRebooted, Changed: true, Result: []byte("null")}, false); err != nil {
+				// The attempt journaled before the reboot completes now.
+				// Not fsynced: if lost, the next resume sees the new boot
+				// id again.
+				s := &stepRun{r: r, spec: &spec, seq: seq, attempt: rec.Attempts, ls: &liveStep{seq: seq, name: spec.name, changed: true}, t0: time.Now()}
+				if err := s.complete(StepRebooted, []byte("null"), false); err != nil {
 					return nil, err
 				}
-				r.changedAny = true
 				r.needXapi = true
-				r.e.Report.Step(StepRebooted, spec.name, 0)
 				return starlark.None, nil
 			}
 			if n >= maxRebootAttempts {
 				err := fmt.Errorf("reboot_and_resume: the host did not reboot: the boot id is still %s after %d reboot attempts; reboot it by hand and run 'runbook resume', or give the run up with 'runbook abort'", before, n)
-				r.failed = &spec
-				r.append(&Record{Type: RecStarted, Seq: seq, Name: spec.name, Kind: spec.kind, Call: spec.call, Key: spec.key(), Pos: spec.pos, Attempt: attempt}, true)
-				r.append(&Record{Type: RecFailed, Seq: seq, Error: err.Error()}, true)
-				r.e.Report.Step(StepFailed, spec.name, 0)
+				if s, serr := r.startStep(&spec, seq, attempt); serr == nil {
+					s.fail(err)
+				}
 				return nil, err
 			}
 		}
 	}
-	if err := r.append(&Record{Type: RecStarted, Seq: seq, Name: spec.name, Kind: spec.kind, Call: spec.call, Key: spec.key(), Pos: spec.pos, Attempt: attempt}, true); err != nil {
+	s, err := r.startStep(&spec, seq, attempt)
+	if err != nil {
 		return nil, err
 	}
 	fail := func(err error) (starlark.Value, error) {
-		r.failed = &spec
-		r.append(&Record{Type: RecFailed, Seq: seq, Error: err.Error()}, true)
-		r.e.Report.Step(StepFailed, spec.name, 0)
+		s.fail(err)
 		return nil, err
 	}
 	bootID, err := r.hostBootID()
@@ -168,7 +253,7 @@ func (r *runner) rebootBuiltin(thread *starlark.Thread, b *starlark.Builtin, arg
 	if rec != nil {
 		nReboots = len(rec.Reboots)
 	}
-	if err := r.append(&Record{Type: RecReboot, Seq: seq, BootID: bootID, Reason: reason, Attempt: nReboots + 1}, true); err != nil {
+	if err := r.append(&journal.Record{Type: journal.RecReboot, Seq: seq, BootID: bootID, Reason: reason, Attempt: nReboots + 1}, true); err != nil {
 		return nil, err
 	}
 	if err := r.installHook(); err != nil {
@@ -176,7 +261,9 @@ func (r *runner) rebootBuiltin(thread *starlark.Thread, b *starlark.Builtin, arg
 	}
 	r.e.Report.Info("rebooting the host: %s", reason)
 	r.e.Report.Note("the run resumes by itself after the boot (%s); follow it with: runbook status --state-dir %s", strings.TrimPrefix(hookUnitPath, "/etc/systemd/system/"), r.stateDir)
-	res, err := r.host.Exec(r.ctx, builtins.Command{Path: r.opts.Reboot, Env: r.env.Environ, Timeout: time.Minute})
+	// The reboot program runs without the engine's child tracking: what
+	// it starts is the shutdown, which no later process should wait for.
+	res, err := r.rawHost.Exec(r.ctx, builtins.Command{Path: r.opts.Reboot, Env: r.env.Environ, Timeout: time.Minute})
 	if err != nil {
 		if r.ctx.Err() != nil {
 			return nil, err
@@ -209,7 +296,7 @@ func (r *runner) waitXapi() error {
 			if !announced.IsZero() {
 				r.e.Report.Note("xapi answered after %s", time.Since(start).Round(time.Second))
 			}
-			return r.append(&Record{Type: RecXapi, BootID: r.bootID}, false)
+			return r.append(&journal.Record{Type: journal.RecXapi, BootID: r.bootID}, false)
 		}
 		if r.ctx.Err() != nil {
 			return r.ctx.Err()

@@ -19,6 +19,7 @@ type Reporter struct {
 	out   io.Writer
 	err   io.Writer
 	log   io.Writer
+	mask  func(string) string
 	color bool
 
 	status map[string]*color.Color
@@ -64,9 +65,19 @@ func (r *Reporter) setLog(w io.Writer) {
 	r.mu.Unlock()
 }
 
+// setMask makes every later line pass through mask (a run's secrets).
+func (r *Reporter) setMask(mask func(string) string) {
+	r.mu.Lock()
+	r.mask = mask
+	r.mu.Unlock()
+}
+
 func (r *Reporter) emit(w io.Writer, colored, plain string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.mask != nil {
+		colored, plain = r.mask(colored), r.mask(plain)
+	}
 	io.WriteString(w, colored)
 	if r.log != nil {
 		io.WriteString(r.log, plain)

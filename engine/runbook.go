@@ -15,6 +15,8 @@ import (
 	"go.starlark.net/resolve"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
+
+	"github.com/runbook-dev/runbook/internal/journal"
 )
 
 // fileOptions is the Starlark dialect of runbooks: scripts, so top-level
@@ -288,22 +290,22 @@ func scanParams(f *syntax.File) ([]ParamDecl, error) {
 
 // pin writes every file of the runbook under dir (the run's pinned
 // copy) and returns their names and hashes.
-func (rb *Runbook) pin(dir string) ([]PinnedFile, error) {
+func (rb *Runbook) pin(dir string, e *Engine) ([]journal.PinnedFile, error) {
 	names := make([]string, 0, len(rb.Files))
 	for n := range rb.Files {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	files := make([]PinnedFile, 0, len(names))
+	files := make([]journal.PinnedFile, 0, len(names))
 	for _, n := range names {
 		p := filepath.Join(dir, filepath.FromSlash(n))
 		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 			return nil, fmt.Errorf("pin runbook: %w", err)
 		}
-		if err := writeFileSync(p, rb.Files[n], 0o600); err != nil {
+		if err := e.writeFileSync(p, rb.Files[n], 0o600); err != nil {
 			return nil, fmt.Errorf("pin runbook: %w", err)
 		}
-		files = append(files, PinnedFile{Name: n, SHA256: hashHex(rb.Files[n])})
+		files = append(files, journal.PinnedFile{Name: n, SHA256: hashHex(rb.Files[n])})
 	}
 	dirs := map[string]bool{dir: true}
 	for _, n := range names {
@@ -327,7 +329,7 @@ func hashHex(b []byte) string {
 
 // openPinned parses the pinned copy of a run's runbook and checks it
 // against the hashes in the journal header.
-func openPinned(dir string, h *Header) (*Runbook, error) {
+func openPinned(dir string, h *journal.Header) (*Runbook, error) {
 	fsys := os.DirFS(dir)
 	for _, pf := range h.Files {
 		b, err := fs.ReadFile(fsys, pf.Name)
@@ -344,7 +346,7 @@ func openPinned(dir string, h *Header) (*Runbook, error) {
 // sourceChanged reports whether the runbook at its origin (the file on
 // disk, or the runbooks shipped in this binary) differs from the pinned
 // copy, and how.
-func sourceChanged(h *Header, shipped fs.FS) (bool, string) {
+func sourceChanged(h *journal.Header, shipped fs.FS) (bool, string) {
 	var fsys fs.FS
 	if h.Origin == ShippedOrigin {
 		fsys = shipped
@@ -364,20 +366,4 @@ func sourceChanged(h *Header, shipped fs.FS) (bool, string) {
 		return false, ""
 	}
 	return true, strings.Join(notes, ", ") + " since the run started; the run keeps using its pinned copy"
-}
-
-// writeFileSync writes a new file and fsyncs it.
-func writeFileSync(p string, data []byte, perm fs.FileMode) error {
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -19,6 +19,7 @@ import (
 //	runs/<id>/pinned/     the runbook and the files it loads, as started
 //	runs/<id>/backups/    previous contents of replaced files
 //	runs/<id>/log         everything the run printed (boot resumes too)
+//	runs/<id>/secrets     the values of secret parameters, until the run ends
 const (
 	journalName = "journal.jsonl"
 	logName     = "log"
@@ -93,9 +94,10 @@ func latestRunDir(stateDir string) (string, error) {
 }
 
 // setCurrent points "current" at a run, atomically and durably.
-func setCurrent(stateDir, id string) error {
+func setCurrent(stateDir, id string, e *Engine) error {
 	tmp := filepath.Join(stateDir, ".current.tmp")
-	if err := writeFileSync(tmp, []byte(id+"\n"), 0o600); err != nil {
+	if err := e.writeFileSync(tmp, []byte(id+"\n"), 0o600); err != nil {
+		os.Remove(tmp)
 		return &StateError{Err: fmt.Errorf("state dir: %w", err)}
 	}
 	if err := os.Rename(tmp, filepath.Join(stateDir, "current")); err != nil {

@@ -1,9 +1,15 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
+
+	"github.com/runbook-dev/runbook/internal/journal"
 )
 
 // Run states, the "state" of `runbook status --json`.
@@ -55,8 +61,27 @@ type Status struct {
 	Backups []Backup `json:"backups"`
 	// Interrupted names the signal that last stopped the run, if any.
 	Interrupted string `json:"interrupted,omitempty"`
+	// Note explains a "none" state that has a journal: one with no
+	// complete header, a run that never started.
+	Note string `json:"note,omitempty"`
+	// Children are programs that an earlier process of the run started
+	// and that still run (the process that started them is gone).
+	Children []Child `json:"children,omitempty"`
 
-	steps []*stepState // as folded from the journal, for a resume
+	steps   []*stepState // as folded from the journal, for a resume
+	root    string       // the host root the run recorded
+	records int          // journal lines, the header included
+	calls   int          // program calls journaled
+}
+
+// Child is a program started by a process of the run, as journaled.
+type Child struct {
+	PID   int    `json:"pid"`
+	Prog  string `json:"prog"`
+	Step  int    `json:"step"`
+	ticks uint64
+	boot  string
+	token string
 }
 
 // StepStatus is one step of a run.
@@ -69,6 +94,9 @@ type StepStatus struct {
 	Attempts int     `json:"attempts"`
 	Changed  bool    `json:"changed"`
 	Error    *string `json:"error,omitempty"`
+	// InDoubt: the step failed because a mutating program was cut off
+	// after it started; the host may have changed.
+	InDoubt bool `json:"in_doubt,omitempty"`
 }
 
 // Backup is a file's previous content kept in the run directory.
@@ -115,73 +143,29 @@ type stepState struct {
 	Result   json.RawMessage
 	Failed   bool
 	Error    string
-	Reboots  []Record // reboot intents, over all attempts
+	InDoubt  bool
+	Reboots  []journal.Record // reboot intents, over all attempts
 }
 
-// foldSteps turns journal records into steps, in order.
-func foldSteps(recs []Record) []*stepState {
-	var steps []*stepState
-	get := func(seq int) *stepState {
-		if seq < 1 || seq > len(steps) {
-			return nil
-		}
-		return steps[seq-1]
-	}
-	for i := range recs {
-		r := &recs[i]
-		switch r.Type {
-		case RecStarted:
-			s := get(r.Seq)
-			if s == nil {
-				if r.Seq != len(steps)+1 {
-					continue // out of order: ignored
-				}
-				s = &stepState{Seq: r.Seq}
-				steps = append(steps, s)
-			}
-			if s.Attempts > 0 && !s.Done && !s.Failed {
-				// The last attempt was cut short: what it did is unknown,
-				// so it counts as having changed the host.
-				s.Changed = true
-			}
-			s.Name, s.Kind, s.Call, s.Key, s.Pos = r.Name, r.Kind, r.Call, r.Key, r.Pos
-			s.Attempts++
-			s.Done, s.Failed, s.Error, s.Result = false, false, "", nil
-		case RecCompleted:
-			if s := get(r.Seq); s != nil {
-				s.Done, s.Status, s.Result = true, r.Status, r.Result
-				s.Changed = s.Changed || r.Changed
-				if s.Status == "" {
-					s.Status = StepOK
-				}
-			}
-		case RecFailed:
-			if s := get(r.Seq); s != nil {
-				s.Failed, s.Error = true, r.Error
-				s.Changed = s.Changed || r.Changed
-			}
-		case RecReboot:
-			if s := get(r.Seq); s != nil {
-				s.Reboots = append(s.Reboots, *r)
-			}
-		case RecBackup:
-			// A file is about to be replaced: the step changes the host.
-			if s := get(r.Seq); s != nil {
-				s.Changed = true
-			}
-		}
-	}
-	return steps
+// fold builds a run's status from its records, one at a time, so that
+// a journal is read as a stream.
+type fold struct {
+	st           *Status
+	steps        []*stepState
+	lastSession  int
+	lastEnd      int
+	n            int
+	endRec       journal.Record
+	keepResults  bool
+	children     []Child // of the last session, started and not known to be done
+	lastChildIdx int
 }
 
-// statusOf derives a run's status from its journal. holder is the live
-// process holding the state dir, if any.
-func statusOf(runDir string, jd *JournalData, holder *Holder, shipped fs.FS) *Status {
-	h := &jd.Header
+func newFold(runDir string, h *journal.Header, keepResults bool) *fold {
 	st := &Status{
 		Runbook: h.Runbook,
 		ID:      h.ID,
-		Params:  h.Params,
+		Params:  statusParams(h),
 		Origin:  h.Origin,
 		RunDir:  runDir,
 		Journal: filepath.Join(runDir, journalName),
@@ -190,35 +174,127 @@ func statusOf(runDir string, jd *JournalData, holder *Holder, shipped fs.FS) *St
 		Updated: h.Time,
 		Steps:   []StepStatus{},
 		Backups: []Backup{},
+		records: 1,
+		root:    h.Options.Root,
 	}
-	if len(st.Params) == 0 {
-		st.Params = json.RawMessage("{}")
+	return &fold{st: st, lastSession: -1, lastEnd: -1, keepResults: keepResults}
+}
+
+// statusParams are the recorded parameters, with each secret shown as
+// "<secret>" (its value is not in the journal).
+func statusParams(h *journal.Header) json.RawMessage {
+	p := h.Params
+	if len(p) == 0 {
+		p = json.RawMessage("{}")
 	}
-	steps := foldSteps(jd.Records)
-	st.steps = steps
-	lastSession, lastEnd := -1, -1
-	for i := range jd.Records {
-		r := &jd.Records[i]
-		if r.Time != "" {
-			st.Updated = r.Time
+	if len(h.Secrets) == 0 {
+		return p
+	}
+	b := append([]byte(nil), bytes.TrimSpace(p)...)
+	b = b[:len(b)-1]
+	for _, name := range h.Secrets {
+		if len(b) > 1 {
+			b = append(b, ',')
 		}
-		switch r.Type {
-		case RecSession:
-			lastSession = i
-		case RecEnd:
-			lastEnd = i
-		case RecBackup:
-			b := Backup{Path: r.Path, Existed: r.Existed, Step: r.Seq}
-			if r.File != "" {
-				b.Backup = filepath.Join(runDir, r.File)
+		k, _ := json.Marshal(name)
+		b = append(append(b, k...), `:"<secret>"`...)
+	}
+	return append(b, '}')
+}
+
+func (f *fold) get(seq int) *stepState {
+	if seq < 1 || seq > len(f.steps) {
+		return nil
+	}
+	return f.steps[seq-1]
+}
+
+// add folds one record in.
+func (f *fold) add(r *journal.Record) {
+	st := f.st
+	i := f.n
+	f.n++
+	st.records++
+	if r.Time != "" {
+		st.Updated = r.Time
+	}
+	switch r.Type {
+	case journal.RecSession:
+		f.lastSession = i
+		f.children = f.children[:0]
+	case journal.RecEnd:
+		// Not the end of a child: an abort, from another process, may
+		// follow the death of the one that waited for it.
+		f.lastEnd = i
+		f.endRec = *r
+	case journal.RecStarted:
+		s := f.get(r.Seq)
+		if s == nil {
+			if r.Seq != len(f.steps)+1 {
+				return // out of order: the reader refuses it
 			}
-			st.Backups = append(st.Backups, b)
-		case RecInterrupted:
-			st.Interrupted = r.Signal
+			s = &stepState{Seq: r.Seq}
+			f.steps = append(f.steps, s)
 		}
+		if s.Attempts > 0 && !s.Done && !s.Failed {
+			// The last attempt was cut short: what it did is unknown,
+			// so it counts as having changed the host.
+			s.Changed = true
+		}
+		s.Name, s.Kind, s.Call, s.Key, s.Pos = r.Name, r.Kind, r.Call, r.Key, r.Pos
+		s.Attempts++
+		s.Done, s.Failed, s.Error, s.Result, s.InDoubt = false, false, "", nil, false
+		f.children = f.children[:0]
+	case journal.RecCompleted:
+		if s := f.get(r.Seq); s != nil {
+			s.Done, s.Status = true, r.Status
+			if f.keepResults {
+				s.Result = r.Result
+			}
+			s.Changed = s.Changed || r.Changed
+			if s.Status == "" {
+				s.Status = StepOK
+			}
+		}
+		f.children = f.children[:0]
+	case journal.RecFailed:
+		if s := f.get(r.Seq); s != nil {
+			s.Failed, s.Error, s.InDoubt = true, r.Error, r.InDoubt
+			s.Changed = s.Changed || r.Changed || r.InDoubt
+		}
+		f.children = f.children[:0]
+	case journal.RecReboot:
+		if s := f.get(r.Seq); s != nil {
+			s.Reboots = append(s.Reboots, *r)
+		}
+	case journal.RecBackup:
+		// A file is about to be replaced: the step changes the host.
+		if s := f.get(r.Seq); s != nil {
+			s.Changed = true
+		}
+		b := Backup{Path: r.Path, Existed: r.Existed, Step: r.Seq}
+		if r.File != "" {
+			b.Backup = filepath.Join(st.RunDir, r.File)
+		}
+		st.Backups = append(st.Backups, b)
+	case journal.RecInterrupted:
+		st.Interrupted = r.Signal
+	case journal.RecChild:
+		if r.PID == 0 {
+			st.calls++ // journaled before it starts, and again once it runs
+		}
+		// Children run one at a time: the one before this has ended.
+		f.children = append(f.children[:0], Child{PID: r.PID, Prog: r.Prog, Step: r.Seq, ticks: r.Ticks, boot: r.BootID, token: r.Key})
 	}
-	for _, s := range steps {
-		ss := StepStatus{Seq: s.Seq, Name: s.Name, Kind: s.Kind, Pos: s.Pos, Attempts: s.Attempts, Changed: s.Changed}
+}
+
+// finish derives the state. holder is the live process holding the
+// state dir, if any.
+func (f *fold) finish(holder *Holder, damage *journal.Error) *Status {
+	st := f.st
+	st.steps = f.steps
+	for _, s := range f.steps {
+		ss := StepStatus{Seq: s.Seq, Name: s.Name, Kind: s.Kind, Pos: s.Pos, Attempts: s.Attempts, Changed: s.Changed, InDoubt: s.InDoubt}
 		switch {
 		case s.Done:
 			ss.Status = s.Status
@@ -232,9 +308,10 @@ func statusOf(runDir string, jd *JournalData, holder *Holder, shipped fs.FS) *St
 		st.ChangedHost = st.ChangedHost || s.Changed
 		st.Steps = append(st.Steps, ss)
 	}
+	steps := f.steps
 	switch {
-	case lastEnd > lastSession:
-		end := &jd.Records[lastEnd]
+	case f.lastEnd >= 0 && f.lastEnd > f.lastSession:
+		end := &f.endRec
 		st.State = end.State
 		if end.Error != "" {
 			e := end.Error
@@ -251,14 +328,74 @@ func statusOf(runDir string, jd *JournalData, holder *Holder, shipped fs.FS) *St
 	default:
 		st.State = StateInterrupted
 	}
-	if jd.Damage != nil {
-		e := jd.Damage.Error()
+	if holder == nil {
+		for _, c := range f.children {
+			if childAlive(&c) {
+				st.Children = append(st.Children, c)
+			}
+		}
+	}
+	if damage != nil {
+		e := damage.Error()
 		if st.Error == nil {
 			st.Error = &e
 		}
 	}
+	return st
+}
+
+// statusOf derives a run's status from a journal read whole.
+func statusOf(runDir string, jd *journal.Data, holder *Holder, shipped fs.FS) *Status {
+	f := newFold(runDir, &jd.Header, true)
+	for i := range jd.Records {
+		f.add(&jd.Records[i])
+	}
+	st := f.finish(holder, jd.Damage)
 	if shipped != nil {
-		st.SourceChanged, st.SourceNote = sourceChanged(h, shipped)
+		st.SourceChanged, st.SourceNote = sourceChanged(&jd.Header, shipped)
 	}
 	return st
+}
+
+// scanStatus derives a run's status from its journal read as a stream,
+// in memory that does not grow with the size of results or outputs.
+// On damage it returns what it read before the damaged line, and the
+// error.
+func scanStatus(runDir string, holder func() *Holder, shipped fs.FS) (*Status, error) {
+	p := filepath.Join(runDir, journalName)
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	defer f.Close()
+	rd, err := journal.NewReader(f, p)
+	if err != nil {
+		return nil, err
+	}
+	rd.SkipResults = true
+	fo := newFold(runDir, rd.Header(), false)
+	var rerr error
+	for {
+		var r journal.Record
+		ok, err := rd.Next(&r)
+		if err != nil {
+			rerr = err
+			break
+		}
+		if !ok {
+			break
+		}
+		fo.add(&r)
+	}
+	var dmg *journal.Error
+	if rerr != nil {
+		errors.As(rerr, &dmg)
+	} else {
+		dmg = rd.Damage()
+	}
+	st := fo.finish(holder(), dmg)
+	if shipped != nil {
+		st.SourceChanged, st.SourceNote = sourceChanged(rd.Header(), shipped)
+	}
+	return st, rerr
 }

@@ -2,7 +2,11 @@ package reliability
 
 import (
 	"encoding/json"
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
+	"time"
 )
 
 // The boot model: the simulated reboot only asks for a reboot, and
@@ -43,13 +47,101 @@ func (h *host) dom0() dom0 {
 // status, or killed by SIGKILL with the pid of the session it journaled.
 func (h *host) bootAndResume() result {
 	h.t.Helper()
+	return h.boot(nil)
+}
+
+// bootAndResumeKilled is bootAndResume with the hook's resume killed
+// (SIGKILL) after a random time up to limit, as a power cut during the
+// resume at boot would end it.
+func (h *host) bootAndResumeKilled(rng interface{ Int64N(int64) int64 }, limit time.Duration) result {
+	h.t.Helper()
+	d := time.Duration(rng.Int64N(int64(limit) + 1))
+	return h.boot(func(bootPID int, done <-chan struct{}) {
+		select {
+		case <-time.After(d):
+		case <-done:
+			return
+		}
+		// The hook's resume is a descendant of sim boot: kill it as soon
+		// as it runs (it may not have started yet).
+		for {
+			for _, pid := range descendants(bootPID) {
+				if cmdline(pid) != "" && strings.Contains(cmdline(pid), " resume ") {
+					syscall.Kill(pid, syscall.SIGKILL)
+					return
+				}
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	})
+}
+
+// descendants lists the processes below pid.
+func descendants(pid int) []int {
+	parent := map[int]int{}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		if i := strings.LastIndexByte(s, ')'); i >= 0 {
+			if f := strings.Fields(s[i+1:]); len(f) > 1 {
+				parent[p], _ = strconv.Atoi(f[1])
+			}
+		}
+	}
+	var out []int
+	for p := range parent {
+		for q := parent[p]; q > 1; q = parent[q] {
+			if q == pid {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// cmdline is a process's argv joined by spaces, with a space at each end.
+func cmdline(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil || len(b) == 0 {
+		return ""
+	}
+	return " " + strings.ReplaceAll(string(b), "\x00", " ")
+}
+
+// boot runs sim boot; kill, when set, runs beside it with its pid and a
+// channel closed when it has finished.
+func (h *host) boot(kill func(bootPID int, done <-chan struct{})) result {
+	h.t.Helper()
 	sessions := map[int]bool{}
 	for _, r := range h.journal() {
 		if r.Type == "session" {
 			sessions[r.PID] = true
 		}
 	}
-	b := h.run("sim", "boot", "--root", h.root)
+	cmd, stdout, stderr := h.start("sim", "boot", "--root", h.root)
+	done := make(chan struct{})
+	killed := make(chan struct{})
+	if kill != nil {
+		go func() { kill(cmd.Process.Pid, done); close(killed) }()
+	} else {
+		close(killed)
+	}
+	b := h.wait(cmd, stdout, stderr)
+	close(done)
+	<-killed
 	res := result{stdout: b.stdout, stderr: b.stderr, pid: b.pid}
 	d := h.dom0()
 	if len(d.Boots) == 0 {

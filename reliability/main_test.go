@@ -112,8 +112,51 @@ var (
 	signalFigure    = &figure{format: "signals: %d tried, %d resumable with the right exit, %d lost records"}
 	lockFigure      = &figure{format: "concurrency: %d cases, %d as specified, %d double runs"}
 	securityFigure  = &figure{format: "security: %d checks, %d passed, %d leaks or escapes"}
-	allFigures      = []*figure{crashFigure, fileWriteFigure, rebootFigure, tornFigure, badInputFigure, signalFigure, lockFigure, securityFigure}
+	killFigure      = &countFigure{format: "random kills: %d trials, %d kills, %d completed mutations repeated, %d hooks leaked, %d state differences"}
+	damageFigure    = &countFigure{format: "journal damage: %d single-byte changes, %d refused naming the line, %d torn last lines, %d accepted silently, %d panics, %d hangs"}
+	diskFullFigure  = &countFigure{format: "disk full: %d fill levels, %d recovered, %d wedged state dirs"}
+	trustFigure     = &figure{format: "untrusted state dirs: %d cases, %d refused, %d trusted"}
+	claimFigure     = &figure{format: "two state dirs on one host: %d cases, %d as specified, %d double runs or hooks touched"}
+	inDoubtFigure   = &figure{format: "in-doubt calls: %d cases, %d in doubt and blocking, %d reported as nothing changed"}
+	orphanFigure    = &figure{format: "orphaned children: %d cases, %d waited for or refused, %d overlaps"}
+	secretFigure    = &countFigure{format: "secrets: %d files and %d outputs searched, %d leaks"}
+	allFigures      = []interface{ line() string }{crashFigure, fileWriteFigure, rebootFigure, tornFigure, badInputFigure, signalFigure, lockFigure, securityFigure,
+		killFigure, damageFigure, diskFullFigure, trustFigure, claimFigure, inDoubtFigure, orphanFigure, secretFigure}
 )
+
+// countFigure is a summary line of counters, added to as cases run.
+type countFigure struct {
+	mu     sync.Mutex
+	format string
+	n      [6]int
+	used   bool
+}
+
+func (f *countFigure) add(counts ...int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.used = true
+	for i, c := range counts {
+		f.n[i] += c
+	}
+}
+
+func (f *countFigure) line() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.used {
+		return ""
+	}
+	args := make([]any, strings.Count(f.format, "%d"))
+	for i := range args {
+		args[i] = f.n[i]
+	}
+	return fmt.Sprintf(f.format, args...) + "\n"
+}
+
+// full reports whether the whole set of the long sweeps runs
+// (make reliability-full), not the sample of make test.
+func full() bool { return os.Getenv("RELIABILITY_FULL") != "" }
 
 func summaryLines() string {
 	var b strings.Builder
@@ -346,6 +389,7 @@ type record struct {
 	Mode    string `json:"mode"`
 	Signal  string `json:"signal"`
 	State   string `json:"state"`
+	Prog    string `json:"prog"`
 }
 
 // journal reads the journal of the current run, failing on a line that
@@ -376,7 +420,8 @@ type entry struct {
 }
 
 // files maps every path under the root, except the simulator's own state
-// (var/lib/xsim), to its kind, mode and content.
+// (var/lib/xsim) and the engine's host claim (var/lib/runbook), to its
+// kind, mode and content.
 func (h *host) files() map[string]entry {
 	h.t.Helper()
 	out := map[string]entry{}
@@ -386,6 +431,11 @@ func (h *host) files() map[string]entry {
 		}
 		rel, _ := filepath.Rel(h.root, p)
 		if rel == filepath.Join("var", "lib", "xsim") {
+			return filepath.SkipDir
+		}
+		// The engine's host-wide claim (var/lib/runbook/claim*) is its
+		// own state, checked by the tests of the claim.
+		if rel == filepath.Join("var", "lib", "runbook") {
 			return filepath.SkipDir
 		}
 		fi, err := d.Info()

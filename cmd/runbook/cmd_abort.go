@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 
+	"github.com/runbook-dev/runbook/engine"
+
 	"github.com/spf13/pflag"
 )
 
@@ -23,6 +25,10 @@ pinned runbook and the backups of replaced files stay in the run directory.`,
 				st, err := c.engine().Abort()
 				if err != nil {
 					return err
+				}
+				if st.State == engine.StateNone {
+					fmt.Fprintf(c.stdout, "removed run %s, which never started (its journal had no complete header)\n", st.ID)
+					return nil
 				}
 				fmt.Fprintf(c.stdout, "aborted run %s of %s; its journal is kept in %s\n", st.ID, st.Runbook, st.RunDir)
 				kept := false

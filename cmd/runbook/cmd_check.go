@@ -18,6 +18,8 @@ touching the host or the state dir. Every problem is reported at once (exit 2).`
 		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			var po paramOpts
 			po.register(fs)
+			var so secretOpts
+			so.register(fs)
 			return func(args []string) error {
 				rb, err := c.openRunbook(args, "check")
 				if err != nil {
@@ -27,13 +29,21 @@ touching the host or the state dir. Every problem is reported at once (exit 2).`
 				if err != nil {
 					return err
 				}
-				pv, err := engine.ResolveParams(rb, po.params, file)
+				secrets, err := so.values(c, rb)
+				if err != nil {
+					return err
+				}
+				pv, err := engine.Resolve(rb, engine.ParamInput{Flags: po.params, File: file, Secrets: secrets})
 				if err != nil {
 					return err
 				}
 				fmt.Fprintf(c.stdout, "%s: ok (%s, %s)\n", rb.Name, plural(len(rb.Files), "file"), plural(len(rb.Params), "parameter"))
 				for _, n := range pv.Names {
-					fmt.Fprintf(c.stdout, "  %s=%s\n", n, engine.ParamText(pv.Values[n]))
+					v := engine.ParamText(pv.Values[n])
+					if _, secret := pv.Secrets[n]; secret {
+						v = "<secret>"
+					}
+					fmt.Fprintf(c.stdout, "  %s=%s\n", n, v)
 				}
 				return nil
 			}

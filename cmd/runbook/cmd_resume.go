@@ -16,8 +16,13 @@ again from its start; from there on execution is live. This is what the boot
 hook runs after a reboot; its output also goes to the run's log file.
 
 The other global options are those the run recorded; only --xapi-timeout and
---call-timeout, when given here, replace the recorded values.`,
+--call-timeout, when given here, replace the recorded values.
+
+A program that an earlier, killed, process of the run started may still be
+running (xe goes on without its parent): resume waits for it to end, up to
+--child-wait, and otherwise refuses (exit 3), naming it.`,
 		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
+			wait := childWait(c, fs)
 			return func(args []string) error {
 				if len(args) != 0 {
 					return &usageError{msg: "resume takes no arguments", hint: "runbook resume --help"}
@@ -26,6 +31,7 @@ The other global options are those the run recorded; only --xapi-timeout and
 					return c.envErr
 				}
 				e := c.engine()
+				e.ChildWait = *wait
 				if c.changed["xapi-timeout"] {
 					e.ResumeXapiTimeout = c.xapiTimeout
 				}

@@ -21,11 +21,19 @@ failed, or rebooted. A step that fails stops the run; fix the cause, then
 'runbook resume', or give it up with 'runbook abort'. A new run is refused
 (exit 3) while an unfinished run is waiting.
 
+A parameter of type secret (a password) is given with --secret NAME=FILE or
+the environment variable RUNBOOK_SECRET_<NAME>, never with -p or a params
+file, where others could read it. Its value is never journaled, shown or
+logged; a resume reads it from the run directory (0600) until the run ends.
+
 With --dry-run, read-only calls run for real and mutating ones are printed
 (argv, or the file and a diff) instead; nothing is changed or journaled.`,
 		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			var po paramOpts
 			po.register(fs)
+			var so secretOpts
+			so.register(fs)
+			wait := childWait(c, fs)
 			dryRun := fs.Bool("dry-run", false, "print what would change; change nothing")
 			fs.Uint64Var(&c.maxSteps, "max-steps", c.maxSteps, "Starlark computation budget of the run, which stops endless loops")
 			return func(args []string) error {
@@ -40,12 +48,17 @@ With --dry-run, read-only calls run for real and mutating ones are printed
 				if err != nil {
 					return err
 				}
-				pv, err := engine.ResolveParams(rb, po.params, file)
+				secrets, err := so.values(c, rb)
+				if err != nil {
+					return err
+				}
+				pv, err := engine.Resolve(rb, engine.ParamInput{Flags: po.params, File: file, Secrets: secrets})
 				if err != nil {
 					return err
 				}
 				e := c.engine()
 				c.tempBinaryWarning(e.Binary, c.root, rb.Files)
+				e.ChildWait = *wait
 				if *dryRun {
 					return e.DryRun(c.ctx, rb, pv)
 				}

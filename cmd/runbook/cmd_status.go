@@ -27,12 +27,15 @@ so and exits 0.
    "state": "running|rebooting|interrupted|failed|succeeded|aborted",
    "params": {...}, "steps": [{"seq": int, "name": str, "status":
    "ok|changed|failed|running|rebooted", "kind": str, "pos": str,
-   "attempts": int, "changed": bool, "error": str (failed steps)}],
+   "attempts": int, "changed": bool, "error": str (failed steps),
+   "in_doubt": true (a failed step whose mutating program was cut off)}],
    "error": str|null, "changed_host": bool, "source_changed": bool,
    "origin": str, "run_dir": str, "journal": str, "log": str,
    "started": str, "updated": str, "holder": {...} (running),
    "backups": [{"path": str, "backup": str, "existed": bool, "step": int}]}
-With no run: {"state": "none"}.`,
+With no run: {"state": "none"}; with a journal that has no complete header
+(the run never started): {"state": "none", "note": str}. "children" lists
+programs a killed process left running: [{"pid", "prog", "step"}].`,
 		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			asJSON := fs.Bool("json", false, "print JSON")
 			return func(args []string) error {
@@ -46,7 +49,10 @@ With no run: {"state": "none"}.`,
 				if *asJSON {
 					var b []byte
 					if st.State == engine.StateNone {
-						b = []byte(`{"state":"none"}`)
+						b, _ = json.Marshal(struct {
+							State string `json:"state"`
+							Note  string `json:"note,omitempty"`
+						}{st.State, st.Note})
 					} else {
 						b, _ = json.MarshalIndent(st, "", "  ")
 					}
@@ -66,6 +72,9 @@ With no run: {"state": "none"}.`,
 func printStatus(w io.Writer, st *engine.Status) {
 	if st.State == engine.StateNone {
 		fmt.Fprintln(w, "no run in this state dir")
+		if st.Note != "" {
+			fmt.Fprintf(w, "note:     %s\n", st.Note)
+		}
 		return
 	}
 	fmt.Fprintf(w, "runbook:  %s (%s)\n", st.Runbook, st.Origin)
@@ -99,6 +108,9 @@ func printStatus(w io.Writer, st *engine.Status) {
 		if s.Attempts > 1 {
 			extra = fmt.Sprintf("  (%d attempts)", s.Attempts)
 		}
+		if s.InDoubt {
+			extra += "  (in doubt: the host may have changed)"
+		}
 		fmt.Fprintf(w, "  %-9s%s%s\n", s.Status, s.Name, extra)
 		if s.Error != nil {
 			fmt.Fprintf(w, "           %s\n", strings.ReplaceAll(*s.Error, "\n", "\n           "))
@@ -109,6 +121,9 @@ func printStatus(w io.Writer, st *engine.Status) {
 	}
 	if st.Interrupted != "" && st.State == engine.StateInterrupted {
 		fmt.Fprintf(w, "stopped:  by %s; continue with 'runbook resume'\n", st.Interrupted)
+	}
+	for _, ch := range st.Children {
+		fmt.Fprintf(w, "child:    pid %d (%s) of step %d is still running, started by a process that is gone\n", ch.PID, ch.Prog, ch.Step)
 	}
 	if len(st.Backups) > 0 {
 		fmt.Fprintln(w, "backups:")

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/runbook-dev/runbook/internal/journal"
 )
 
 // scriptCmds are the commands the CLI scripts have beyond testscript's:
@@ -28,9 +31,25 @@ import (
 //	    exist. With !, the value differs from WANT (or PATH is absent).
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"exits": cmdExits,
-		"json":  cmdJSON,
+		"exits":  cmdExits,
+		"json":   cmdJSON,
+		"reseal": cmdReseal,
 	}
+}
+
+// cmdReseal recomputes the checksums of the current run's journal after
+// a deliberate edit, as a forger who knows the format would.
+func cmdReseal(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: reseal")
+	}
+	state := ts.Getenv("RUNBOOK_STATE_DIR")
+	id, err := os.ReadFile(filepath.Join(state, "current"))
+	ts.Check(err)
+	p := filepath.Join(state, "runs", strings.TrimSpace(string(id)), "journal.jsonl")
+	b, err := os.ReadFile(p)
+	ts.Check(err)
+	ts.Check(os.WriteFile(p, journal.Reseal(b), 0o600))
 }
 
 func cmdExits(ts *testscript.TestScript, neg bool, args []string) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/runbook-dev/runbook/engine"
+	"github.com/runbook-dev/runbook/internal/journal"
 )
 
 // tempBinaryWarning warns, before a run or a resume, when the boot hook
@@ -42,7 +43,7 @@ func (c *cli) resumeBinaryWarning(e *engine.Engine) {
 	}
 	line, _ := bufio.NewReaderSize(f, 64<<10).ReadBytes('\n')
 	f.Close()
-	var h engine.Header
+	var h journal.Header
 	if json.Unmarshal(line, &h) != nil {
 		return
 	}
