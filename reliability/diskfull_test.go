@@ -66,11 +66,30 @@ func inProcess(t *testing.T, disk *fullDisk) (*engine.Engine, *host) {
 	return e, h
 }
 
+// bootInProcess boots the simulated host of e in process; the boot
+// hook's command resumes e.
+func bootInProcess(ctx context.Context, e *engine.Engine) error {
+	h, err := sim.NewHost(e.Root)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	_, err = h.Boot(ctx, sim.BootOptions{Exec: func(ctx context.Context, c sim.UnitCommand) (int, error) {
+		if err := e.Resume(ctx); err != nil {
+			fmt.Fprintln(c.Stdout, err)
+			return engine.ExitCode(err), nil
+		}
+		return 0, nil
+	}})
+	return err
+}
+
 // finishInProcess takes a run to its end as an operator would after
 // freeing space: resume an unfinished run, run again one that never
 // started or failed without changing the host.
 func finishInProcess(e *engine.Engine, rb *engine.Runbook, pv *engine.ParamValues) (*engine.Status, error) {
 	ctx := context.Background()
+	booted := false
 	for range 6 {
 		st, err := e.Status()
 		if err != nil {
@@ -81,10 +100,15 @@ func finishInProcess(e *engine.Engine, rb *engine.Runbook, pv *engine.ParamValue
 			return st, nil
 		case st.State == engine.StateNone || st.State == engine.StateAborted || (st.State == engine.StateFailed && !st.ChangedHost):
 			e.Run(ctx, rb, pv)
+		case st.State == engine.StateRebooting && !booted:
+			// The host boots, and its boot hook (if the run got as far
+			// as installing it) resumes the run.
+			booted = true
+			if err := bootInProcess(ctx, e); err != nil {
+				return st, err
+			}
 		default:
-			// After nfs-bond's reboot this is what the boot hook does; a
-			// simulated host that boots on its own command needs that
-			// boot first.
+			booted = false
 			e.Resume(ctx)
 		}
 	}

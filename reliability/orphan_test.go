@@ -79,7 +79,7 @@ func TestOrphanedChild(t *testing.T) {
 		h := newHost(t, crashInit...)
 		prog, log, mark := slowProgram(t, h, 2)
 		killDuringChild(t, h, prog, mark)
-		r := h.bootAndResume()
+		r := h.recover()
 		spans := readSpans(t, log)
 		var problems []string
 		if r.code != 0 || !strings.Contains(r.stdout, "waiting for pid") {
