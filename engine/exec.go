@@ -121,6 +121,9 @@ type runner struct {
 	thread      *starlark.Thread
 	predeclared starlark.StringDict
 	modules     map[string]*loadedModule
+
+	// dryReport collects a dry run as data (--dry-run --json): dryrun.go.
+	dryReport *DryRunReport
 }
 
 func callerPos(thread *starlark.Thread) string {
@@ -195,6 +198,7 @@ func (r *runner) claim(spec *stepSpec) (int, *stepState, error) {
 	}
 	r.cursor++
 	seq := r.cursor
+	r.dryClaim(seq, spec)
 	if seq > len(r.replay) {
 		return seq, nil, nil
 	}
@@ -371,6 +375,7 @@ func (r *runner) print(_ *starlark.Thread, msg string) {
 		return
 	}
 	r.e.Report.Print(msg)
+	r.dryOutput(msg, false)
 	seq := 0
 	if r.cur != nil {
 		seq = r.cur.seq
@@ -387,6 +392,7 @@ func (r *runner) warnBuiltin(thread *starlark.Thread, b *starlark.Builtin, args 
 		return starlark.None, nil
 	}
 	r.e.Report.Warn(msg)
+	r.dryOutput(msg, true)
 	seq := 0
 	if r.cur != nil {
 		seq = r.cur.seq
