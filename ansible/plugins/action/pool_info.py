@@ -138,7 +138,10 @@ class ActionModule(ActionBase):
             "warnings": [],
         }
         if o["match"]:
-            self._match(o, hosts, task_vars.get("hostvars") or {}, out)
+            mismatch = self._match(o, hosts, task_vars.get("hostvars") or {}, out)
+            if mismatch and not o["preflight"]:
+                raise Failure(mismatch_message(mismatch), **out)
+            out["problems"].extend(mismatch)
         if o["preflight"]:
             self._preflight(o, remote, pool, hosts, out)
             if out["problems"]:
@@ -153,6 +156,7 @@ class ActionModule(ActionBase):
         name-label) when set, else the inventory name as name-label, else
         ansible_host or the inventory name as address, else the first
         label of a DNS name as name-label."""
+        pool_hosts = ", ".join("%s (%s)" % (h["name_label"], h["address"]) for h in hosts)
         by_name = dict((h["name_label"], h) for h in hosts)
         by_addr = dict((h["address"], h) for h in hosts)
         problems = []
@@ -178,8 +182,8 @@ class ActionModule(ActionBase):
                         break
                 how = "name-label or address %s%s" % (inv, " or %s" % addr if addr and addr != inv else "")
             if found is None:
-                problems.append("inventory host %s matches no host of the pool (by %s); set runbook_host_name "
-                                "to its name-label" % (inv, how))
+                problems.append("inventory host %s matches no host of the pool (by %s), whose hosts are %s; "
+                                "set runbook_host_name to its name-label" % (inv, how, pool_hosts))
                 continue
             if found["inventory_hostname"]:
                 problems.append("inventory hosts %s and %s both match %s (%s); set runbook_host_name on each" % (
@@ -187,14 +191,11 @@ class ActionModule(ActionBase):
                 continue
             found["inventory_hostname"] = inv
             out["matched"][inv] = found["name_label"]
-        if problems:
-            pool_hosts = ", ".join("%s (%s)" % (h["name_label"], h["address"]) for h in hosts)
-            raise Failure("the inventory does not match the pool, whose hosts are %s:\n  %s" % (
-                pool_hosts, "\n  ".join(problems)), **out)
         coord = [h for h in hosts if h["coordinator"]][0]
         out["coordinator_host"] = coord["inventory_hostname"]
         out["order"] = [h["inventory_hostname"] for h in [coord] + [h for h in hosts if not h["coordinator"]]
                         if h["inventory_hostname"]]
+        return problems
 
     def _preflight(self, o, remote, pool, hosts, out):
         """The checks before a rolling change, every problem at once:
@@ -229,7 +230,7 @@ class ActionModule(ActionBase):
                 "HA is enabled on the pool: xapi refuses to reconfigure PIFs under HA and fences hosts that "
                 "go away; disable it first: xe pool-ha-disable; afterwards re-enable it with its heartbeat "
                 "SRs: xe pool-ha-enable heartbeat-sr-uuids=%s" % (",".join(srs) if srs else "<SR uuids>"))
-        if o["match"]:
+        if o["match"] and not problems:
             left = [h["name_label"] for h in hosts if not h["inventory_hostname"]]
             if left:
                 out["warnings"].append("pool hosts not in this rollout keep their configuration: %s" % ", ".join(left))
@@ -248,6 +249,11 @@ class ActionModule(ActionBase):
             if sr and sr not in srs:
                 srs.append(sr)
         return srs
+
+
+def mismatch_message(problems):
+    """The error of an inventory that does not match the pool."""
+    return "the inventory does not match the pool:\n  %s" % "\n  ".join(problems)
 
 
 def _var(hostvars, name):

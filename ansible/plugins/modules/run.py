@@ -54,8 +54,10 @@ options:
     type: path
   timeout:
     description:
-      - Seconds the whole task may take, reboots included. When it passes the task fails; the run goes
-        on on the host, and running the task again follows it.
+      - Seconds the whole task may take, reboots included, checked while it follows the run. When it
+        passes the task fails; the run goes on on the host, and running the task again follows it.
+      - The C(runbook run) or C(runbook resume) command itself returns when the run ends or pauses for
+        a reboot; each program it runs is bounded by runbook's own C(--call-timeout).
     type: int
     default: 3600
   reboot_timeout:

@@ -394,6 +394,8 @@ def failure_message(status, state_dir):
     if status.get("origin") not in (None, "shipped"):
         name = "%s (%s)" % (name, status.get("origin"))
     msg = "%s run %s failed" % (name, status.get("id"))
+    if status.get("refused"):
+        msg = "%s run %s refused%s" % (name, status.get("id"), "" if status.get("changed_host") else ", nothing was changed")
     if step:
         msg += " at step %s %r" % (step.get("seq"), step.get("name"))
         err = step.get("error") or status.get("error")
