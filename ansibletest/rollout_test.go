@@ -186,73 +186,78 @@ func TestRolloutFailureStopsTheRest(t *testing.T) {
 }
 
 // TestRolloutControllerKilled kills the controller (ansible-playbook and
-// its workers) while the second host reboots. The play runs again while
-// that host is still down: the preflight accepts it (it is in flight),
-// the first host reports ok, the second host's run is watched, not
-// resumed (it must not reboot again), and the third host proceeds.
+// its workers) while the second host reboots. The pool's coordinator is
+// xen02, so the second host is xen01, the first of the inventory. The
+// play runs again while xen01 is still down: the preflight asks xapi on
+// another host and accepts xen01 (it is in flight), the coordinator
+// reports ok, xen01's run is watched through its boot, not resumed (it
+// must not reboot again), and the third host proceeds.
 func TestRolloutControllerKilled(t *testing.T) {
 	need(t)
 	t.Parallel()
-	p := newPool(t, "pool_a")
+	p := newPool(t, "pool_a", "--member")
 	nfsBondParams(p)
-	release := p.heldReboot(t, "xen02")
+	release := p.heldReboot(t, "xen01")
 	inv := p.inventory(t)
 	args := []string{"-i", inv, "runbook.xen.pool_rollout", "-e", "runbook_hosts=pool_a", "-e", "runbook_name=nfs-bond", "-v"}
 
 	first := startPlaybook(t, p.dir, args...)
-	waitFor(t, "xen02 to reboot", 60*time.Second, func() bool {
+	waitFor(t, "xen01 to reboot", 60*time.Second, func() bool {
 		select {
 		case <-first.done:
-			t.Fatalf("the rollout ended before xen02 rebooted:\n%s", first.output())
+			t.Fatalf("the rollout ended before xen01 rebooted:\n%s", first.output())
 		default:
 		}
-		return p.state(t, "xen02") == "rebooting"
+		return p.state(t, "xen01") == "rebooting"
 	})
 	first.kill()
-	if got := p.state(t, "xen01"); got != "succeeded" {
-		t.Fatalf("xen01: %s, want succeeded before the kill", got)
+	if got := p.state(t, "xen02"); got != "succeeded" {
+		t.Fatalf("xen02: %s, want succeeded before the kill", got)
 	}
 	if got := p.state(t, "xen03"); got != "none" {
 		t.Fatalf("xen03: %s, want no run yet", got)
 	}
 
 	second := startPlaybook(t, p.dir, args...)
-	waitFor(t, "the re-run to follow xen02", 60*time.Second, func() bool {
+	waitFor(t, "the re-run to follow xen01", 60*time.Second, func() bool {
 		select {
 		case <-second.done:
-			t.Fatalf("the re-run ended while xen02 was down:\n%s", second.output())
+			t.Fatalf("the re-run ended while xen01 was down:\n%s", second.output())
 		default:
 		}
-		return strings.Contains(second.output(), "TASK [runbook.xen.rollout_host : Run nfs-bond on xen02]")
+		return strings.Contains(second.output(), "TASK [runbook.xen.rollout_host : Run nfs-bond on xen01]")
 	})
-	if got := p.state(t, "xen02"); got != "rebooting" {
-		t.Fatalf("xen02: %s, want still rebooting while the re-run follows it", got)
+	if got := p.state(t, "xen01"); got != "rebooting" {
+		t.Fatalf("xen01: %s, want still rebooting while the re-run follows it", got)
 	}
 	if err := os.WriteFile(release, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r := second.wait(t, 90*time.Second)
 	r.wantExit(t, 0)
-	rc := r.recap(t)
-	if rc["xen01"].changed != 0 || rc["xen02"].changed != 1 || rc["xen03"].changed != 1 {
-		t.Errorf("re-run: %+v; want xen01 unchanged, xen02 and xen03 changed", rc)
+	if !regexp.MustCompile(`(?m)^ok: \[xen01\] => \{"ansible_facts": \{"runbook_pool_query_host": "xen02"\}`).MatchString(r.out) {
+		t.Errorf("re-run: the preflight did not ask xapi on xen02 while xen01 was down:\n%s", r.out)
 	}
-	if !regexp.MustCompile(`changed: \[xen02\] => \{[^\n]*"rebooted": true`).MatchString(r.out) {
-		t.Errorf("re-run: the xen02 task did not report the reboot it followed:\n%s", r.out)
+	rc := r.recap(t)
+	if rc["xen02"].changed != 0 || rc["xen01"].changed != 1 || rc["xen03"].changed != 1 {
+		t.Errorf("re-run: %+v; want xen02 unchanged, xen01 and xen03 changed", rc)
+	}
+	if !regexp.MustCompile(`changed: \[xen01\] => \{[^\n]*"rebooted": true`).MatchString(r.out) {
+		t.Errorf("re-run: the xen01 task did not report the reboot it followed:\n%s", r.out)
 	}
 	wantRolledOut(t, p, 2)
-	// One reboot step on xen02, done once.
+	// One reboot step on xen01, done once.
 	rebooted := 0
-	for _, s := range p.status(t, "xen02")["steps"].([]any) {
+	for _, s := range p.status(t, "xen01")["steps"].([]any) {
 		step := s.(map[string]any)
 		if step["status"] == "rebooted" {
 			rebooted++
 			if step["attempts"] != float64(1) {
-				t.Errorf("xen02: reboot step attempted %v times, want 1", step["attempts"])
+				t.Errorf("xen01: reboot step attempted %v times, want 1", step["attempts"])
 			}
 		}
 	}
 	if rebooted != 1 {
-		t.Errorf("xen02: %d rebooted steps, want 1", rebooted)
+		t.Errorf("xen01: %d rebooted steps, want 1", rebooted)
 	}
 }
