@@ -93,8 +93,12 @@ class ActionModule(ActionBase):
         self._deadline = time.time() + o["timeout"]
         check = bool(self._task.check_mode)
 
-        binary, install = self._install(check)
-        status = self._status(binary)
+        # Nothing is installed before every refusal had its chance: src is
+        # staged in the task's temporary directory, and that copy reads
+        # the status (and runs a check mode's dry run).
+        install = self._install_needed()
+        staged = self._stage() if install else None
+        status = self._status(staged or o["binary"])
         boot = self._boot_id()
         out = {"changed": False, "installed": install, "rebooted": False, "warnings": []}
 
@@ -118,15 +122,17 @@ class ActionModule(ActionBase):
                            steps=rb.steps_of(status), status=status,
                            msg="would continue the unfinished run: %s" % rb.describe_run(status))
                 return out
+            binary = self._install(staged) if install else o["binary"]
             if status.get("state") in (rb.STATE_INTERRUPTED, rb.STATE_FAILED):
                 status = self._start(binary, ["resume"], status, boot)
             else:
                 self._display.vvv("runbook.xen.run: watching %s" % rb.describe_run(status))
         elif check:
-            out.update(self._dry_run(binary))
+            out.update(self._dry_run(staged or o["binary"]))
             out["changed"] = out["changed"] or install
             return out
         else:
+            binary = self._install(staged) if install else o["binary"]
             status = self._start(binary, ["run", o["runbook"]] + o["param_argv"], status, boot)
 
         status = self._watch(binary, status, boot)
@@ -152,36 +158,43 @@ class ActionModule(ActionBase):
         except rb.ConnectionLost as e:
             raise Failure("%s: the connection failed: %s" % (what, e))
 
-    def _install(self, check):
-        """Install src at binary when its checksum differs. Returns the
-        binary to run and whether src was (or, in check mode, would be)
-        installed; check mode runs a temporary copy instead."""
+    def _install_needed(self):
+        """Whether src must be installed: binary is missing or its SHA-256
+        is not the one of src."""
         o = self._o
         if not o["src"]:
-            return o["binary"], False
+            return False
         with open(o["src_path"], "rb") as f:
-            want = hashlib.sha256(f.read()).hexdigest()
+            o["src_sha256"] = hashlib.sha256(f.read()).hexdigest()
         res = self._exec(["sha256sum", "--", o["binary"]], "checksum of %s" % o["binary"])
-        if res["rc"] == 0 and res["stdout"].split()[:1] == [want]:
-            return o["binary"], False
-        if check:
-            tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
-            dest = self._connection._shell.join_path(tmpdir, "runbook")
-            self._transfer_file(o["src_path"], dest)
-            self._must(["chmod", "0700", dest], "make %s executable" % dest)
-            return dest, True
+        return not (res["rc"] == 0 and res["stdout"].split()[:1] == [o["src_sha256"]])
+
+    def _stage(self):
+        """A copy of src in the task's temporary directory on the target
+        (removed with it after the task)."""
+        o = self._o
+        tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
+        dest = self._connection._shell.join_path(tmpdir, "runbook")
+        self._transfer_file(o["src_path"], dest)
+        self._must(["chmod", "0700", "--", dest], "make %s executable" % dest)
+        return dest
+
+    def _install(self, staged):
+        """Install the staged src at binary: copied next to it, made
+        executable, renamed over it (the boot hook never finds half a
+        binary), and checked."""
+        o = self._o
         parent = o["binary"].rsplit("/", 1)[0] or "/"
         part = "%s.ansible-%06d" % (o["binary"], random.randint(0, 999999))
         self._must(["mkdir", "-p", "--", parent], "create %s" % parent)
-        self._transfer_file(o["src_path"], part)
+        self._must(["cp", "--", staged, part], "copy runbook to %s" % part)
         self._must(["chmod", "0755", "--", part], "make %s executable" % part)
-        # A rename in one directory: the boot hook never finds half a binary.
         self._must(["mv", "-f", "--", part, o["binary"]], "install %s" % o["binary"])
         res = self._exec(["sha256sum", "--", o["binary"]], "checksum of %s" % o["binary"])
-        if res["rc"] != 0 or res["stdout"].split()[:1] != [want]:
+        if res["rc"] != 0 or res["stdout"].split()[:1] != [o["src_sha256"]]:
             raise Failure("install %s: its checksum after the copy is not the one of %s: %s" % (
                 o["binary"], o["src"], rb.output_of(res)))
-        return o["binary"], True
+        return o["binary"]
 
     def _must(self, argv, what):
         res = self._exec(argv, what)

@@ -48,8 +48,10 @@ options:
   src:
     description:
       - A runbook binary on the controller (a path, or a file found as the C(copy) module finds
-        them) to install at I(binary) first, only when its SHA-256 differs. It is copied next to
-        I(binary) and renamed over it, so the boot hook never sees half a binary.
+        them) to install at I(binary) first, only when its SHA-256 differs. It is staged in the
+        task's temporary directory on the target, which reads the run's status, so a task that
+        refuses installs nothing; then copied next to I(binary) and renamed over it, so the boot
+        hook never sees half a binary.
       - In check mode it is not installed; the dry run uses a temporary copy.
     type: path
   timeout:

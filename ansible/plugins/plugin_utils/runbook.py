@@ -3,7 +3,7 @@
 
 Everything here runs on the Ansible controller. The target (a XenServer /
 XCP-ng dom0, whose Python may be 2.7 or 3.6) only ever runs the runbook
-binary, xe and a few POSIX tools (cat, sha256sum, mkdir, chmod, mv),
+binary, xe and a few POSIX tools (cat, sha256sum, mkdir, cp, chmod, mv),
 through the connection's low-level command execution, as
 ansible.builtin.reboot does. Every command is built from an argument
 list and each argument is shell-quoted: nothing of the task's values is
@@ -58,6 +58,9 @@ EXIT_BUSY = 3
 # A shell's "command not found".
 EXIT_NOT_FOUND = 127
 
+# ssh's exit status when the connection itself failed.
+EXIT_SSH_LOST = 255
+
 PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 BOOL_WORDS = {
@@ -105,7 +108,12 @@ class Remote:
             res = self._action._low_level_execute_command(shell_join(argv), in_data=in_data)
         except AnsibleConnectionFailure as e:
             raise ConnectionLost(str(e))
-        return {"rc": res.get("rc", 0), "stdout": res.get("stdout", ""), "stderr": res.get("stderr", "")}
+        rc = res.get("rc", 0)
+        if rc == EXIT_SSH_LOST and getattr(self._action._connection, "transport", "") != "local":
+            # ssh's own failure (none of the commands run exits 255): a
+            # host going down under the command that rebooted it.
+            raise ConnectionLost("exit status 255: %s" % output_of(res))
+        return {"rc": rc, "stdout": res.get("stdout", ""), "stderr": res.get("stderr", "")}
 
     def reset(self):
         """Drop a connection that failed (a stale ssh master after a
@@ -315,11 +323,24 @@ def param_differences(recorded, given):
 
 
 def parse_json(text, what):
-    """The JSON object a runbook command printed."""
+    """The JSON object a runbook command printed. Over ssh with a terminal
+    (ansible's -tt) stderr comes in the same stream, so lines around the
+    object (a warning before it, the error after it) are skipped: the
+    object is the first line that starts with "{" and what follows it."""
+    text = text or ""
     try:
         v = json.loads(text)
     except ValueError as e:
-        raise RemoteError("%s: the output is not JSON (%s): %s" % (what, e, text.strip()[:300]))
+        v, err = None, e
+        dec = json.JSONDecoder()
+        for m in re.finditer(r"(?m)^\{", text):
+            try:
+                v, _ = dec.raw_decode(text, m.start())
+                break
+            except ValueError:
+                continue
+        if v is None:
+            raise RemoteError("%s: the output is not JSON (%s): %s" % (what, err, text.strip()[:300]))
     if not isinstance(v, dict):
         raise RemoteError("%s: got %s, want a JSON object" % (what, type(v).__name__))
     return v

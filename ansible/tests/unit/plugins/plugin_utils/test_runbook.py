@@ -82,6 +82,23 @@ class TestParamDifferences(unittest.TestCase):
             self.assertTrue(got[0].startswith(want), (got[0], want))
 
 
+class TestParseJSON(unittest.TestCase):
+    def test_plain_and_mixed(self):
+        cases = [
+            ('{"state": "none"}\n', {"state": "none"}),
+            ('warning: mind the gap\r\n{"state": "succeeded",\r\n "steps": []}\r\nrunbook: refused\r\n',
+             {"state": "succeeded", "steps": []}),
+            ('{ not json\n{"a": {"b": 1}}\n', {"a": {"b": 1}}),
+        ]
+        for text, want in cases:
+            self.assertEqual(rb.parse_json(text, "t"), want)
+
+    def test_errors(self):
+        for text in ("", "runbook: no such command\n", "[1, 2]\n", "{broken\n"):
+            with self.assertRaises(rb.RemoteError):
+                rb.parse_json(text, "t")
+
+
 class TestRuns(unittest.TestCase):
     def test_unfinished(self):
         cases = [
