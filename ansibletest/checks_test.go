@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPreflightRefusals: the rollout's preflight reports every problem
@@ -205,4 +206,44 @@ func TestCollectionBuild(t *testing.T) {
 	if out := run(env, "ansible-doc", "-l", "runbook.xen"); strings.Count(out, "runbook.xen.") != 3 {
 		t.Errorf("ansible-doc -l runbook.xen: want 3 plugins:\n%s", out)
 	}
+}
+
+// TestPoolInfoWaitsForXapi: while the coordinator is down, xe on a member
+// fails (HOST_STILL_BOOTING); pool_info keeps trying within its wait and
+// answers once the coordinator is back. Without a wait it fails at once
+// with xe's error.
+func TestPoolInfoWaitsForXapi(t *testing.T) {
+	need(t)
+	t.Parallel()
+	p := newPool(t, "pool_a")
+	release := p.heldReboot(t, "xen01")
+	inv := p.inventory(t)
+	book, err := filepath.Abs(filepath.Join("testdata", "pool_info.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reboot := execCommand(p.vars["xen01"]["runbook_reboot"].(string))
+	reboot.Env = append(reboot.Env, "RUNBOOK_ROOT="+p.root("xen01"))
+	mustOutput(t, reboot)
+
+	r := playbook(t, p.dir, "-i", inv, book, "-e", "wait=0")
+	if r.code == 0 || !strings.Contains(r.out, "The host toolstack is still initialising") {
+		t.Fatalf("pool_info without a wait, the coordinator down: exit %d, want xe's error:\n%s", r.code, r.out)
+	}
+	if strings.Contains(r.out, "waited") {
+		t.Errorf("pool_info without a wait says it waited:\n%s", r.out)
+	}
+
+	bg := startPlaybook(t, p.dir, "-i", inv, book, "-e", "wait=60")
+	time.Sleep(time.Second)
+	select {
+	case <-bg.done:
+		t.Fatalf("pool_info did not wait for the coordinator:\n%s", bg.output())
+	default:
+	}
+	if err := os.WriteFile(release, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = bg.wait(t, 60*time.Second)
+	r.wantExit(t, 0)
 }

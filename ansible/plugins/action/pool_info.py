@@ -20,6 +20,17 @@ from ansible_collections.runbook.xen.plugins.plugin_utils import runbook as rb
 from ansible_collections.runbook.xen.plugins.plugin_utils import xe as xeout
 
 HOST_FIELDS = "uuid,name-label,address,enabled,host-metrics-live"
+
+# What xe prints while xapi is not answering yet (after a reboot), the
+# errors worth waiting for: xe-cli/newcli.ml (cannot connect, lost
+# connection) and HOST_STILL_BOOTING's text in idl/datamodel_errors.ml.
+XAPI_STARTING = (
+    "Unable to contact server",
+    "Lost connection to the server",
+    "Failed to contact a running management agent",
+    "The host toolstack is still initialising",
+    "the connection failed",
+)
 POOL_FIELDS = "uuid,name-label,master,ha-enabled,ha-statefiles"
 
 
@@ -95,8 +106,9 @@ class ActionModule(ActionBase):
             if res["rc"] == rb.EXIT_NOT_FOUND:
                 raise Failure("%s: xe was not found on the target: run this on a XenServer / XCP-ng dom0, "
                               "or point the xe option at it" % rb.shell_join(argv))
-            if time.time() >= deadline:
-                waited = " (waited %ss for xapi)" % o["wait"] if o["wait"] > 0 else ""
+            starting = any(t in rb.output_of(res) for t in XAPI_STARTING)
+            if not starting or time.time() >= deadline:
+                waited = " (waited %ss for xapi)" % o["wait"] if o["wait"] > 0 and starting else ""
                 raise Failure("%s: exit status %d%s: %s" % (rb.shell_join(argv), res["rc"], waited, rb.output_of(res)))
             time.sleep(o["poll"])
 

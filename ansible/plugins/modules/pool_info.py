@@ -58,7 +58,8 @@ options:
     default: false
   wait:
     description:
-      - Seconds to keep trying while xe fails (xapi starting after a reboot).
+      - Seconds to keep trying while xe says that xapi does not answer yet (it cannot contact the
+        server, or the host toolstack is still initialising), as after a reboot. Other errors fail at once.
     type: int
     default: 0
   poll:
