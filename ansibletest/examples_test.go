@@ -231,3 +231,31 @@ func TestActions(t *testing.T) {
 		t.Errorf("xen02: a run (%s); the playbook does not touch it", got)
 	}
 }
+
+// TestExampleInventory: the example inventory parses, groups the hosts by
+// pool, and every example playbook passes ansible-playbook's syntax check
+// with it.
+func TestExampleInventory(t *testing.T) {
+	need(t)
+	t.Parallel()
+	inv := example("inventory.example.yml")
+	cmd := execCommand("ansible-inventory", "-i", inv, "--list")
+	out := mustOutput(t, cmd)
+	var got map[string]struct {
+		Hosts    []string `json:"hosts"`
+		Children []string `json:"children"`
+	}
+	decodeJSON(t, "ansible-inventory --list", string(out), &got)
+	if g := got["xen_pools"].Children; strings.Join(g, ",") != "pool_a,pool_b" {
+		t.Errorf("xen_pools children %v, want pool_a, pool_b", g)
+	}
+	if g := got["pool_a"].Hosts; len(g) != 3 {
+		t.Errorf("pool_a hosts %v, want 3", g)
+	}
+	if g := got["pool_b"].Hosts; len(g) != 3 {
+		t.Errorf("pool_b hosts %v, want 3", g)
+	}
+	for _, book := range []string{"nfs_bond_rollout.yml", "storage_nic.yml", "storage_bond.yml", "pool_rollout.yml"} {
+		mustOutput(t, execCommand("ansible-playbook", "-i", inv, "--syntax-check", example(book), "-e", "runbook_hosts=pool_a", "-e", "runbook_name=nfs-bond"))
+	}
+}
