@@ -23,7 +23,6 @@ func TestExampleNFSBondTwoPools(t *testing.T) {
 	b := newPool(t, "pool_b", "--member", "--seed", "7")
 	for _, p := range []*pool{a, b} {
 		p.group["storage_netmask"] = "255.255.255.0"
-		p.group["runbook_common_params"] = map[string]any{"link_timeout": 5}
 	}
 	inv := a.inventory(t, b)
 	r := playbook(t, a.dir, "-i", inv, example("nfs_bond_rollout.yml"))

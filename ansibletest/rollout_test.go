@@ -11,7 +11,7 @@ import (
 // nfsBondParams gives every host of p the parameters of nfs-bond: its
 // own address in host vars, the rest shared in the pool's group.
 func nfsBondParams(p *pool) {
-	p.group["runbook_common_params"] = map[string]any{"netmask": "255.255.255.0", "evacuate": true, "link_timeout": 5}
+	p.group["runbook_common_params"] = map[string]any{"netmask": "255.255.255.0", "evacuate": true}
 	for _, h := range p.hosts {
 		p.vars[h]["runbook_params"] = map[string]any{"ip": p.vars[h]["storage_ip"]}
 	}
