@@ -2,7 +2,7 @@
 GO ?= go
 BIN ?= bin/runbook
 
-.PHONY: all build test lint bench reliability reliability-full clean
+.PHONY: all build test lint bench reliability reliability-full clean ansible-collection bench-ansible
 
 all: build
 
@@ -15,7 +15,11 @@ lint:
 	$(GO) vet ./...
 
 # Every test; the reliability suite last, so its summary ends the output.
+# The Ansible tests (ansibletest/) need ansible-playbook; without it they
+# skip, and this says so.
 test: lint
+	@command -v ansible-playbook >/dev/null 2>&1 || \
+	  echo "ansibletest: ansible-playbook not found: the Ansible tests are SKIPPED (apt-get install ansible-core; .ci/run does)"
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /reliability$$)
 	$(MAKE) --no-print-directory reliability
 
@@ -45,6 +49,16 @@ bench: build
 	$(GO) run ./bench/compare -bin $(BIN) -n 30 -xapi-delay 0
 	$(GO) run ./bench/compare -bin $(BIN) -n 10 -xapi-delay 2
 	bash bench/testtime.sh $(MAKE)
+
+# The runbook.xen Ansible collection tarball, in bin/.
+ansible-collection:
+	@mkdir -p bin
+	ansible-galaxy collection build --force --output-path bin ansible
+
+# storage-nic through ansible-playbook against plain command tasks
+# (bench/ansible, results in bench/RESULTS.md).
+bench-ansible: build
+	$(GO) run ./bench/ansible -bin $(BIN) -n 15
 
 clean:
 	rm -rf bin

@@ -98,13 +98,17 @@ func fileWriteBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kw
 		}
 	}
 	if env.DryRun {
+		w := Would{Kind: "write", Path: name, Mode: fmt.Sprintf("%04o", mode), Existed: existed}
 		what := fmt.Sprintf("write %s (mode %#o)", name, mode)
 		if existed && string(old) == content {
+			w.Kind = "chmod"
 			what = fmt.Sprintf("chmod %#o %s (content unchanged)", mode, name)
 		} else {
-			what += "\n" + strings.TrimRight(UnifiedDiff(name, string(old), content, existed), "\n")
+			w.Diff = UnifiedDiff(name, string(old), content, existed)
+			what += "\n" + strings.TrimRight(w.Diff, "\n")
 		}
-		env.Effects.WouldRun(what)
+		w.Text = what
+		env.would(w)
 		return starlark.True, nil
 	}
 	if err := env.Effects.Backup(name, old, oldPerm, existed); err != nil {
@@ -150,7 +154,7 @@ func removeFileBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, k
 		return nil, fmt.Errorf("remove_file %s: is a directory", name)
 	}
 	if env.DryRun {
-		env.Effects.WouldRun("remove " + name)
+		env.would(Would{Kind: "remove", Path: name, Text: "remove " + name})
 		return starlark.True, nil
 	}
 	if fi.Mode().IsRegular() {
@@ -191,7 +195,7 @@ func symlinkBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwar
 		return nil, fmt.Errorf("symlink %s: %v", name, pathErr(err))
 	}
 	if env.DryRun {
-		env.Effects.WouldRun(fmt.Sprintf("ln -sf %s %s", target, name))
+		env.would(Would{Kind: "symlink", Path: name, Target: target, Text: fmt.Sprintf("ln -sf %s %s", target, name)})
 		return starlark.True, nil
 	}
 	if err == nil {

@@ -95,7 +95,7 @@ func runBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs [
 	}
 	shown := Redact(argv)
 	if env.DryRun && !readOnly {
-		env.Effects.WouldRun(shellJoin(shown))
+		env.would(Would{Kind: "exec", Argv: shown, Text: shellJoin(shown)})
 		if !check {
 			return resultStruct(0, "", ""), nil
 		}
@@ -155,7 +155,7 @@ func ifupBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs 
 	}
 	argv := []string{env.Ifup, device}
 	if env.DryRun {
-		env.Effects.WouldRun(shellJoin(argv))
+		env.would(Would{Kind: "exec", Argv: argv, Text: shellJoin(argv)})
 		return starlark.None, nil
 	}
 	res, err := env.Host.Exec(env.Ctx, Command{Path: env.Ifup, Args: []string{device}, Env: env.Environ, Timeout: env.timeout(timeout)})

@@ -310,7 +310,7 @@ func xeBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs []
 	read := isReadCommand(command)
 	shown := append([]string{"xe"}, Redact(c.argv)...)
 	if env.DryRun && !read {
-		env.Effects.WouldRun(shellJoin(shown))
+		env.would(Would{Kind: "exec", Argv: append([]string{env.Xe}, shown[1:]...), Text: shellJoin(shown)})
 		switch {
 		case !c.check:
 			return resultStruct(0, "", ""), nil

@@ -132,6 +132,8 @@ type runner struct {
 	// records counts the journal's lines; calls the programs started.
 	records int
 	calls   int
+	// dryReport collects a dry run as data (--dry-run --json): dryrun.go.
+	dryReport *DryRunReport
 }
 
 func callerPos(thread *starlark.Thread) string {
@@ -206,6 +208,7 @@ func (r *runner) claim(spec *stepSpec) (int, *stepState, error) {
 	}
 	r.cursor++
 	seq := r.cursor
+	r.dryClaim(seq, spec)
 	if seq > len(r.replay) {
 		return seq, nil, nil
 	}
@@ -398,6 +401,7 @@ func (r *runner) print(_ *starlark.Thread, msg string) {
 		return
 	}
 	r.e.Report.Print(msg)
+	r.dryOutput(msg, false)
 	seq := 0
 	if r.cur != nil {
 		seq = r.cur.seq
@@ -414,6 +418,7 @@ func (r *runner) warnBuiltin(thread *starlark.Thread, b *starlark.Builtin, args 
 		return starlark.None, nil
 	}
 	r.e.Report.Warn(msg)
+	r.dryOutput(msg, true)
 	seq := 0
 	if r.cur != nil {
 		seq = r.cur.seq

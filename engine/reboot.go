@@ -207,8 +207,7 @@ func (r *runner) rebootBuiltin(thread *starlark.Thread, b *starlark.Builtin, arg
 		return starlark.None, nil
 	}
 	if r.dry {
-		r.e.Report.WouldRun(fmt.Sprintf("reboot the host (%s) and resume after the boot", reason))
-		r.wouldSteps++
+		r.wouldReboot(reason)
 		return starlark.None, nil
 	}
 	r.beginSession()

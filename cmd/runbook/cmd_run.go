@@ -9,7 +9,7 @@ func runCommand() *command {
 	return &command{
 		name:    "run",
 		summary: "start a run of a runbook",
-		usage:   "RUNBOOK [-p NAME=VALUE]... [--params-file FILE] [--dry-run]",
+		usage:   "RUNBOOK [-p NAME=VALUE]... [--params-file FILE] [--dry-run [--json]]",
 		help: `
 RUNBOOK is a shipped runbook's name (see 'runbook list') or the path of a .star
 file. Parameters are checked before anything runs; every problem is reported at
@@ -27,7 +27,11 @@ file, where others could read it. Its value is never journaled, shown or
 logged; a resume reads it from the run directory (0600) until the run ends.
 
 With --dry-run, read-only calls run for real and mutating ones are printed
-(argv, or the file and a diff) instead; nothing is changed or journaled.`,
+(argv, or the file and a diff) instead; nothing is changed or journaled.
+With --dry-run --json the dry run prints one JSON document instead: each
+step, whether it would change the host, the argv of the programs it would
+run and the diff of each file it would write (README: "runbook run
+--dry-run --json"); the exit status is the dry run's.`,
 		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			var po paramOpts
 			po.register(fs)
@@ -35,10 +39,14 @@ With --dry-run, read-only calls run for real and mutating ones are printed
 			so.register(fs)
 			wait := childWait(c, fs)
 			dryRun := fs.Bool("dry-run", false, "print what would change; change nothing")
+			asJSON := fs.Bool("json", false, "with --dry-run: print the dry run as one JSON document")
 			fs.Uint64Var(&c.maxSteps, "max-steps", c.maxSteps, "Starlark computation budget of the run, which stops endless loops")
 			return func(args []string) error {
 				if c.envErr != nil {
 					return c.envErr
+				}
+				if *asJSON && !*dryRun {
+					return &usageError{msg: "run: --json needs --dry-run (a run's outcome is in 'runbook status --json')", hint: "runbook help run"}
 				}
 				rb, err := c.openRunbook(args, "run")
 				if err != nil {
@@ -59,6 +67,9 @@ With --dry-run, read-only calls run for real and mutating ones are printed
 				e := c.engine()
 				c.tempBinaryWarning(e.Binary, c.root, rb.Files)
 				e.ChildWait = *wait
+				if *dryRun && *asJSON {
+					return c.dryRunJSON(e, rb, pv)
+				}
 				if *dryRun {
 					return e.DryRun(c.ctx, rb, pv)
 				}
