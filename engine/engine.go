@@ -345,13 +345,14 @@ func (e *Engine) Run(ctx context.Context, rb *Runbook, pv *ParamValues) (err err
 		return &StateError{Err: fmt.Errorf("%w\n  a run cannot start until the last one is resumed or aborted", err)}
 	}
 	if st != nil {
+		// An unfinished run refuses at once: no need to wait for anything.
+		if st.blocks() {
+			return &BusyError{StateDir: stateDir, Waiting: st}
+		}
 		// A program a dead process of the last run started (even of one
 		// aborted since) may still be changing the host.
 		if err := e.waitChildren(ctx, st, stateDir); err != nil {
 			return err
-		}
-		if st.blocks() {
-			return &BusyError{StateDir: stateDir, Waiting: st}
 		}
 	}
 	r, err := e.newRunner(ctx, rb, pv, o, stateDir, false)
