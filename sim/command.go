@@ -87,7 +87,7 @@ func subcommands() []subcommand {
 		{name: "wait", usage: "[--timeout D] [--root DIR]", help: waitHelp, run: (*simCLI).wait},
 		{name: "vif", usage: "VM:NIC [--root DIR]", help: vifHelp, run: (*simCLI).vif},
 		{name: "link", usage: "DEVICE up|down [--root DIR]", help: linkHelp, run: (*simCLI).link},
-		{name: "fault", usage: "(--call N | --match REGEX [--nth K]) (--fail --stderr TEXT [--code C] | --kill-before | --kill-after) [--root DIR]", help: faultHelp, run: (*simCLI).fault},
+		{name: "fault", usage: "--call N | --match REGEX [--nth K] (--fail --stderr TEXT [--code C] | --kill-before | --kill-after) [--root DIR]", help: faultHelp, run: (*simCLI).fault},
 		{name: "calls", usage: "[--json] [--root DIR]", help: callsHelp, run: (*simCLI).calls},
 		{name: "show", usage: "[--root DIR]", help: showHelp, run: (*simCLI).show},
 		{name: "snapshot", usage: "[--root DIR]", help: snapshotHelp, run: (*simCLI).snapshot},
