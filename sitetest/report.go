@@ -22,11 +22,12 @@ func (r *runner) report(res *result, sum *Summary) {
 	case res.skipped:
 		sum.Skipped++
 		fmt.Fprintf(w, "SKIP %s %s\n", res.sc.name, secs)
+		fmt.Fprintf(w, "    %s\n", res.skipMsg)
 	default:
 		sum.Passed++
 		fmt.Fprintf(w, "PASS %s %s\n", res.sc.name, secs)
 	}
-	if res.failed || res.skipped || r.opts.Verbose {
+	if res.failed || r.opts.Verbose {
 		if log := strings.TrimRight(res.log, "\n"); log != "" {
 			for _, line := range strings.Split(log, "\n") {
 				fmt.Fprintf(w, "    %s\n", line)
@@ -132,7 +133,7 @@ func writeJUnit(name string, results []*result) error {
 			s.Failures++
 			all.Failures++
 		case res.skipped:
-			c.Skipped = &junitMessage{Message: strings.TrimSpace(res.log)}
+			c.Skipped = &junitMessage{Message: res.skipMsg, Text: res.log}
 			s.Skipped++
 			all.Skipped++
 		default:

@@ -200,6 +200,7 @@ type result struct {
 	sc       *scenario
 	failed   bool
 	skipped  bool
+	skipMsg  string // why, when skipped
 	log      string
 	duration time.Duration
 	updated  bool
@@ -370,8 +371,8 @@ func (t *scenarioT) FailNow() {
 }
 
 func (t *scenarioT) Skip(args ...any) {
-	t.Log(args...)
 	t.res.skipped = true
+	t.res.skipMsg = strings.TrimSpace(fmt.Sprintln(args...))
 	runtime.Goexit()
 }
 

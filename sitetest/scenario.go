@@ -98,11 +98,10 @@ const simPrefix = "# sim:"
 // "FILE:LINE: text".
 func parseScenario(file string) (*scenario, []string) {
 	sc := &scenario{file: file, name: scenarioName(file)}
-	a, err := txtar.ParseFile(file)
-	if err != nil {
-		return nil, []string{fmt.Sprintf("%s: %v", file, err)}
+	a, probs := readArchive(file)
+	if a == nil {
+		return nil, probs
 	}
-	var probs []string
 	at := func(line int, format string, args ...any) {
 		probs = append(probs, fmt.Sprintf("%s:%d: %s", file, line, fmt.Sprintf(format, args...)))
 	}
@@ -143,6 +142,32 @@ func parseScenario(file string) (*scenario, []string) {
 		}
 	}
 	return sc, probs
+}
+
+// readArchive parses a scenario file as txtar. A line "-- --" makes
+// txtar.Parse panic (go-internal v1.16.0: its start and end markers
+// overlap), and testscript with it: such a line is a problem here, before
+// the file gets there.
+func readArchive(file string) (a *txtar.Archive, probs []string) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, []string{err.Error()}
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if len(line) < len("-- x --") && strings.HasPrefix(line, "-- ") && strings.HasSuffix(line, " --") {
+			probs = append(probs, fmt.Sprintf("%s:%d: %q: a file marker without a name; write -- NAME --", file, i+1, line))
+		}
+	}
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			a, probs = nil, []string{fmt.Sprintf("%s:1: not a txtar archive testscript can read: %v", file, r)}
+		}
+	}()
+	return txtar.Parse(data), nil
 }
 
 // setSim parses the options of a "# sim:" line with sim init's own

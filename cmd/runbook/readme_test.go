@@ -87,6 +87,7 @@ var readmeTimes = regexp.MustCompile(`\([0-9.]+s\)`)
 // the CI job, in a fresh directory with the runbook binary on PATH, and
 // compares the output it shows.
 func TestREADMESite(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)

@@ -46,6 +46,7 @@ func runbookIn(t *testing.T, dir string, args ...string) (string, string, int) {
 // shipped runbook has starter scenarios, and they all pass as exported,
 // with a JUnit report of one passing testcase each.
 func TestStarterScenarios(t *testing.T) {
+	t.Parallel()
 	site := t.TempDir()
 	names := engine.ShippedNames(runbooks.FS)
 	if len(names) == 0 {
@@ -98,17 +99,24 @@ func TestStarterScenarios(t *testing.T) {
 // barrier) and that change their hosts differently: each sees only its
 // own host, with its own root and state dir.
 func TestParallelScenarios(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	barrier := filepath.Join(dir, "barrier")
-	if err := os.Mkdir(barrier, 0o755); err != nil {
-		t.Fatal(err)
+	// limit bounds the wait at the barrier, in steps of 50 ms.
+	setBarrier := func(limit int) {
+		os.RemoveAll(barrier)
+		if err := os.Mkdir(barrier, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(barrier, "limit"), []byte(fmt.Sprint(limit)), 0o644)
 	}
+	setBarrier(400)
 	scenario := func(me, other, link string) string {
 		return fmt.Sprintf(`# %[1]s: pulls the cable of eth3 %[3]s, and sees its own host only
 exec runbook sim link eth3 %[3]s
 exec runbook run storage-nic -p device=eth2 -p ip=10.10.52.%[4]d -p netmask=255.255.255.0
 stdout '^storage-nic: succeeded$'
-exec sh -c 'echo "$RUNBOOK_ROOT $RUNBOOK_STATE_DIR" > "$1/%[1]s"; i=0; while [ ! -e "$1/%[2]s" ]; do i=$((i+1)); [ $i -lt 80 ] || exit 1; sleep 0.05; done' sh %[5]s
+exec sh -c 'echo "$RUNBOOK_ROOT $RUNBOOK_STATE_DIR" > "$1/%[1]s"; n=$(cat "$1/limit"); i=0; while [ ! -e "$1/%[2]s" ]; do i=$((i+1)); [ $i -lt $n ] || exit 1; sleep 0.05; done' sh %[5]s
 exec runbook sim show
 stdout '^  eth3 +[0-9a-f:]+ +%[7]s +up mtu '
 exec ip -o -4 addr show
@@ -133,9 +141,8 @@ json params.ip 10.10.52.%[4]d
 		t.Errorf("the scenarios shared a host or a state dir: a %q, b %q", a, b)
 	}
 	// One at a time, they cannot both pass the barrier.
-	os.RemoveAll(barrier)
-	os.Mkdir(barrier, 0o755)
-	out, _, code = runbookIn(t, dir, "test", "--parallel", "1", "--timeout", "60s")
+	setBarrier(10)
+	out, _, code = runbookIn(t, dir, "test", "--parallel", "1")
 	if code != 1 || !strings.Contains(out, "FAIL a ") {
 		t.Errorf("one at a time: exit %d, want 1 with a failing\n%s", code, out)
 	}
