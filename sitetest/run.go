@@ -1,6 +1,7 @@
 package sitetest
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +48,10 @@ type Options struct {
 	Binary string
 	// Getenv reads the environment of the run, for [env:NAME].
 	Getenv func(string) string
+	// Context, when it is cancelled (a signal), makes Run return at once
+	// with an error wrapping its cause, leaving the scenarios that still
+	// run to be ended with the process.
+	Context context.Context
 	// Stdout receives the report; Stderr nothing yet.
 	Stdout, Stderr io.Writer
 }
@@ -96,6 +102,9 @@ type runner struct {
 }
 
 func prepare(opts Options) (*runner, error) {
+	if opts.Context == nil {
+		opts.Context = context.Background()
+	}
 	if opts.Getenv == nil {
 		opts.Getenv = func(string) string { return "" }
 	}
@@ -137,6 +146,15 @@ func prepare(opts Options) (*runner, error) {
 			continue
 		}
 		r.scenarios = append(r.scenarios, sc)
+	}
+	// Names as testscript gives them: a second x is x#1.
+	taken := map[string]bool{}
+	for _, sc := range r.scenarios {
+		base := sc.name
+		for i := 1; taken[sc.name]; i++ {
+			sc.name = base + "#" + strconv.Itoa(i)
+		}
+		taken[sc.name] = true
 	}
 	if opts.Run != nil && len(r.scenarios) == 0 && len(files) > 0 {
 		probs = append(probs, fmt.Sprintf("--run %q: matches none of the scenarios: %s", opts.Run.String(), strings.Join(names, ", ")))
@@ -254,7 +272,12 @@ func (r *runner) run() (*Summary, error) {
 	}
 	for ; printed < len(results); printed++ {
 		res := results[printed]
-		<-res.done
+		select {
+		case <-res.done:
+		case <-r.opts.Context.Done():
+			fmt.Fprintf(r.opts.Stdout, "%s, %d not finished\n", sum.line(), len(results)-printed)
+			return sum, fmt.Errorf("%w", context.Cause(r.opts.Context))
+		}
 		res.updated = fileSum(res.sc.file) != before[printed]
 		r.report(res, sum)
 	}

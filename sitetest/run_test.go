@@ -173,3 +173,18 @@ func TestRunUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestRunSameNames: scenarios of the same name in two directories are
+// told apart as testscript names them, x and x#1.
+func TestRunSameNames(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "one", "x.txtar"), "exec true\n")
+	writeFile(t, filepath.Join(dir, "two", "x.txtar"), "exec false\n")
+	_, out, err := runIn(t, dir, Options{Paths: []string{filepath.Join(dir, "one"), filepath.Join(dir, "two")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?s)\APASS x \(.*\nFAIL x#1 \(.*two/x.txtar:1: unexpected command failure\n1 passed, 1 failed\n\z`).MatchString(out) {
+		t.Errorf("output:\n%s", out)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runbook-dev/runbook/engine"
 	"github.com/runbook-dev/runbook/sitetest"
 	"github.com/spf13/pflag"
 )
@@ -96,20 +97,31 @@ when any fails, 2 for a usage error (no scenarios found is one).`,
 					return fmt.Errorf("test: find this binary: %w", err)
 				}
 				opts.Binary = bin
+				opts.Context = c.ctx
 				sum, err := sitetest.Run(opts)
-				var ue *sitetest.UsageError
-				if errors.As(err, &ue) {
+				var (
+					ue  *sitetest.UsageError
+					sig *engine.SignalCause
+				)
+				switch {
+				case errors.As(err, &ue):
 					msg := make([]string, len(ue.Problems))
 					for i, p := range ue.Problems {
 						msg[i] = "test: " + p
 					}
 					return &usageError{msg: strings.Join(msg, "\n"), hint: ue.Hint}
-				}
-				if err != nil {
-					return fmt.Errorf("test: %w", err)
-				}
-				if sum.Failed > 0 {
-					return exitStatus(1)
+				case errors.As(err, &sig):
+					fmt.Fprintf(c.stderr, "runbook: test: %v\n", err)
+					if sig.Signal == "SIGTERM" {
+						return exitStatus(engine.ExitTerminated)
+					}
+					return exitStatus(engine.ExitInterrupted)
+				case err != nil:
+					// The scenarios ran; what failed is the report.
+					fmt.Fprintf(c.stderr, "runbook: test: %v\n", err)
+					return exitStatus(engine.ExitFailed)
+				case sum.Failed > 0:
+					return exitStatus(engine.ExitFailed)
 				}
 				return nil
 			}

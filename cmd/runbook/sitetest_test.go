@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/runbook-dev/runbook/engine"
 	"github.com/runbook-dev/runbook/runbooks"
@@ -145,5 +147,53 @@ json params.ip 10.10.52.%[4]d
 	out, _, code = runbookIn(t, dir, "test", "--parallel", "1")
 	if code != 1 || !strings.Contains(out, "FAIL a ") {
 		t.Errorf("one at a time: exit %d, want 1 with a failing\n%s", code, out)
+	}
+}
+
+// TestInterruptedRun: SIGTERM (a CI job cancelled) stops runbook test at
+// once with the status of a terminated run, 143, saying what had not
+// finished.
+func TestInterruptedRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	started := filepath.Join(dir, "started")
+	os.Mkdir(filepath.Join(dir, "tests"), 0o755)
+	os.WriteFile(filepath.Join(dir, "tests", "slow.txtar"), []byte("exec sh -c 'touch \"$1\"; sleep 3' sh "+started+"\n"), 0o644)
+	bin, err := exec.LookPath("runbook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "test")
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		if _, err := os.Stat(started); err == nil {
+			break
+		}
+		if i > 400 {
+			cmd.Process.Kill()
+			t.Fatal("the scenario did not start")
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	begin := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 143 {
+		t.Fatalf("got %v, want exit status 143\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if took := time.Since(begin); took > 2*time.Second {
+		t.Errorf("it took %s to stop, want at once", took)
+	}
+	if got, want := stdout.String(), "0 passed, 0 failed, 1 not finished\n"; got != want {
+		t.Errorf("stdout: got %q, want %q", got, want)
+	}
+	if got, want := stderr.String(), "runbook: test: interrupted by SIGTERM\n"; got != want {
+		t.Errorf("stderr: got %q, want %q", got, want)
 	}
 }
