@@ -57,14 +57,28 @@ func (s *store) takeFault(n int, argv []string) fault {
 	return f
 }
 
-// describe says which call a fault is armed for, for messages.
+// target says which call a fault is armed for, for sim show.
 func (f fault) target() string {
 	if f.Match == "" {
 		return fmt.Sprintf("call %d", f.Call)
 	}
-	nth := max(f.Nth, 1)
-	if nth == 1 {
+	left := max(f.Nth, 1) - f.Seen
+	if left == 1 {
 		return fmt.Sprintf("the next call matching %q", f.Match)
 	}
-	return fmt.Sprintf("call %d matching %q", nth, f.Match)
+	return fmt.Sprintf("the %d%s call matching %q from now", left, ordinal(left), f.Match)
+}
+
+func ordinal(n int) string {
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+		return "th"
+	case n%10 == 1:
+		return "st"
+	case n%10 == 2:
+		return "nd"
+	case n%10 == 3:
+		return "rd"
+	}
+	return "th"
 }

@@ -87,3 +87,22 @@ func TestFaultOptionErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestShowFaults(t *testing.T) {
+	root := newRoot(t)
+	arm(t, root, "--call", "5", "--kill-before")
+	arm(t, root, "--match", "^xe pif-forget ", "--nth", "3", "--fail", "--stderr", "x")
+	arm(t, root, "--match", "^ifup ", "--kill-after")
+	run(t, root, "xe", "pif-forget", "uuid=x") // the first of three (it fails: no such PIF)
+	var out, errOut strings.Builder
+	if code := Command([]string{"show", "--root", root}, func(string) string { return "" }, &out, &errOut); code != 0 {
+		t.Fatal(errOut.String())
+	}
+	want := "1 program calls so far, 3 faults armed\n" +
+		"  kill-before at call 5\n" +
+		"  fail at the 2nd call matching \"^xe pif-forget \" from now\n" +
+		"  kill-after at the next call matching \"^ifup \"\n"
+	if !strings.HasSuffix(out.String(), want) {
+		t.Errorf("sim show ends with\n%s\nwant\n%s", out.String()[max(0, len(out.String())-300):], want)
+	}
+}
