@@ -52,8 +52,8 @@ type Options struct {
 	// with an error wrapping its cause, leaving the scenarios that still
 	// run to be ended with the process.
 	Context context.Context
-	// Stdout receives the report; Stderr nothing yet.
-	Stdout, Stderr io.Writer
+	// Stdout receives the report.
+	Stdout io.Writer
 }
 
 // Summary counts what Run did.
@@ -110,9 +110,6 @@ func prepare(opts Options) (*runner, error) {
 	}
 	if opts.Stdout == nil {
 		opts.Stdout = io.Discard
-	}
-	if opts.Stderr == nil {
-		opts.Stderr = io.Discard
 	}
 	r := &runner{opts: opts, binary: opts.Binary, sites: map[string][]string{}, parallel: opts.Parallel}
 	if r.parallel <= 0 {
@@ -228,7 +225,6 @@ type result struct {
 func (r *runner) run() (*Summary, error) {
 	sum := &Summary{}
 	params := testscript.Params{
-		Files:         nil,
 		UpdateScripts: r.opts.Update,
 		Setup:         r.setup,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -266,17 +262,16 @@ func (r *runner) run() (*Summary, error) {
 		defer func() { startErr <- top.err }()
 		testscript.RunT(top, params)
 	}()
-	printed := 0
 	if err := <-startErr; err != nil {
 		return nil, err
 	}
-	for ; printed < len(results); printed++ {
+	for printed := 0; printed < len(results); printed++ {
 		res := results[printed]
 		select {
 		case <-res.done:
 		case <-r.opts.Context.Done():
 			fmt.Fprintf(r.opts.Stdout, "%s, %d not finished\n", sum.line(), len(results)-printed)
-			return sum, fmt.Errorf("%w", context.Cause(r.opts.Context))
+			return sum, context.Cause(r.opts.Context)
 		}
 		res.updated = fileSum(res.sc.file) != before[printed]
 		r.report(res, sum)

@@ -74,7 +74,7 @@ when any fails, 2 for a usage error (no scenarios found is one).`,
 				opts := sitetest.Options{
 					Paths: args, JUnit: *junit, Verbose: *verbose, Update: *update, Keep: *keep,
 					Site: *site, Parallel: *parallel, Timeout: *timeout,
-					Getenv: c.getenv, Stdout: c.stdout, Stderr: c.stderr,
+					Getenv: c.getenv, Stdout: c.stdout,
 				}
 				if *run != "" {
 					re, err := regexp.Compile(*run)
