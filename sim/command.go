@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -51,7 +52,8 @@ Subcommands:
   wait [--timeout D]      wait until the dom0 is up (for --boot auto)
   vif VM:NIC              give a guest a VIF on the network of a NIC
   link DEVICE up|down     set the carrier of a NIC of the dom0
-  fault --call N ...      arm a fault for the Nth program call
+  fault --call N ...      arm a fault for the Nth program call, or
+        --match REGEX ... for a call that matches
   calls [--json]          list the program calls made so far
   show                    summarise the pool, the dom0's kernel and boot log
   snapshot                print the canonical model dump
@@ -85,7 +87,7 @@ func subcommands() []subcommand {
 		{name: "wait", usage: "[--timeout D] [--root DIR]", help: waitHelp, run: (*simCLI).wait},
 		{name: "vif", usage: "VM:NIC [--root DIR]", help: vifHelp, run: (*simCLI).vif},
 		{name: "link", usage: "DEVICE up|down [--root DIR]", help: linkHelp, run: (*simCLI).link},
-		{name: "fault", usage: "--call N (--fail --stderr TEXT [--code C] | --kill-before | --kill-after) [--root DIR]", help: faultHelp, run: (*simCLI).fault},
+		{name: "fault", usage: "--call N | --match REGEX [--nth K] (--fail --stderr TEXT [--code C] | --kill-before | --kill-after) [--root DIR]", help: faultHelp, run: (*simCLI).fault},
 		{name: "calls", usage: "[--json] [--root DIR]", help: callsHelp, run: (*simCLI).calls},
 		{name: "show", usage: "[--root DIR]", help: showHelp, run: (*simCLI).show},
 		{name: "snapshot", usage: "[--root DIR]", help: snapshotHelp, run: (*simCLI).snapshot},
@@ -142,7 +144,11 @@ cable would. Bonds that monitor links (miimon > 0) count the failure and
 fail over.`
 
 const faultHelp = `Arm a fault for the Nth program call (1-based, counted over every
-simulated program run since init). It fires once.
+simulated program run since init), or with --match for the next call whose
+program and arguments, joined by single spaces, match a regular expression
+(the program by its base name: --match '^xe pif-forget '), or with --nth K
+its Kth matching call from now. It fires once; when two would fire at the
+same call, the first armed does and the other waits for its next match.
   --fail --stderr TEXT [--code C]  print TEXT on stderr and exit C (1)
                                    without doing anything
   --kill-before                    kill the caller before doing anything
@@ -214,6 +220,23 @@ func (c *simCLI) rootFlag(fs *pflag.FlagSet) func() string {
 
 func (c *simCLI) init(args []string) int {
 	fs := c.flags("init")
+	opts := initFlags(fs)
+	if code, done := c.parse("init", fs, args); done {
+		return code
+	}
+	o, probs := opts()
+	if fs.NArg() != 1 {
+		probs = append([]string{fmt.Sprintf("want one directory, got %d arguments", fs.NArg())}, probs...)
+	}
+	if len(probs) > 0 {
+		return c.usageErr("init", "%s", strings.Join(probs, "\n\t"))
+	}
+	return c.initPool(fs.Arg(0), o)
+}
+
+// initFlags registers the options of `sim init` on fs and returns what
+// reads them after parsing: the options, and every problem with them.
+func initFlags(fs *pflag.FlagSet) func() (InitOptions, []string) {
 	seed := fs.Int64("seed", 0, "seed of the UUIDs, MACs and boot ids")
 	rel := fs.String("release", DefaultRelease, "dom0 release: "+releaseNames())
 	delay := fs.Int("xapi-delay", DefaultXapiDelay, "xe calls that fail after each boot")
@@ -226,31 +249,53 @@ func (c *simCLI) init(args []string) int {
 	vifs := fs.StringArray("vif", nil, "VM:NIC: add a VIF of guest VM on the network of NIC (repeatable)")
 	memFree := fs.Int64("memory-free", 0, "MiB left free on every host but the local one")
 	sriov := fs.StringArray("sriov", nil, "a NIC that is SR-IOV capable on every host (repeatable)")
-	if code, done := c.parse("init", fs, args); done {
-		return code
+	return func() (InitOptions, []string) {
+		var probs []string
+		if *delay < 0 {
+			probs = append(probs, fmt.Sprintf("--xapi-delay: got %d, want 0 or more", *delay))
+		}
+		d := *delay
+		if d == 0 {
+			d = NoXapiDelay
+		}
+		opts := InitOptions{Seed: *seed, Release: *rel, XapiDelay: d, Hosts: *hosts, NICs: *nics, AllDom0s: *all, Member: *member, Boot: *boot, Filers: *filers, VIFs: *vifs, SRIOV: *sriov}
+		if fs.Changed("memory-free") {
+			opts.MemoryFree = memFree
+		}
+		for _, p := range opts.check() {
+			probs = append(probs, "--"+p)
+		}
+		return opts, probs
 	}
-	var probs []string
-	if fs.NArg() != 1 {
-		probs = append(probs, fmt.Sprintf("want one directory, got %d arguments", fs.NArg()))
+}
+
+// ParseInitOptions reads the options of `runbook sim init` from args
+// (without the subcommand and without DIR), with the same parser and
+// checks as sim init, so that a tool taking init options elsewhere (a
+// test scenario's "# sim:" line) accepts exactly what sim init does. It
+// returns the options and every problem with them; some problems (a VIF
+// naming a guest the pool lacks) only InitPool finds, as an
+// *OptionsError.
+func ParseInitOptions(args []string) (InitOptions, []string) {
+	fs := pflag.NewFlagSet("sim init", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	opts := initFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			err = errors.New("--help: not an option here")
+		}
+		return InitOptions{}, []string{err.Error()}
 	}
-	if *delay < 0 {
-		probs = append(probs, fmt.Sprintf("--xapi-delay: got %d, want 0 or more", *delay))
+	o, probs := opts()
+	if fs.NArg() > 0 {
+		probs = append([]string{fmt.Sprintf("unexpected arguments %q: want options only", strings.Join(fs.Args(), " "))}, probs...)
 	}
-	d := *delay
-	if d == 0 {
-		d = NoXapiDelay
-	}
-	opts := InitOptions{Seed: *seed, Release: *rel, XapiDelay: d, Hosts: *hosts, NICs: *nics, AllDom0s: *all, Member: *member, Boot: *boot, Filers: *filers, VIFs: *vifs, SRIOV: *sriov}
-	if fs.Changed("memory-free") {
-		opts.MemoryFree = memFree
-	}
-	for _, p := range opts.check() {
-		probs = append(probs, "--"+p)
-	}
-	if len(probs) > 0 {
-		return c.usageErr("init", "%s", strings.Join(probs, "\n\t"))
-	}
-	dir, err := filepath.Abs(fs.Arg(0))
+	return o, probs
+}
+
+// initPool makes the pool of `sim init` and prints its environment.
+func (c *simCLI) initPool(arg string, opts InitOptions) int {
+	dir, err := filepath.Abs(arg)
 	if err != nil {
 		return c.fail("init", err)
 	}
@@ -401,6 +446,8 @@ func (c *simCLI) fault(args []string) int {
 	fs := c.flags("fault")
 	root := c.rootFlag(fs)
 	call := fs.Int("call", 0, "the program call to act on (1-based)")
+	match := fs.String("match", "", "act on a call whose program and arguments, joined by spaces, match this regular expression")
+	nth := fs.Int("nth", 1, "with --match: act on the Kth matching call from now")
 	fail := fs.Bool("fail", false, "make the call fail without effect")
 	text := fs.String("stderr", "", "what the failing call prints on stderr")
 	exit := fs.Int("code", 1, "the exit status of the failing call")
@@ -409,48 +456,26 @@ func (c *simCLI) fault(args []string) int {
 	if code, done := c.parse("fault", fs, args); done {
 		return code
 	}
+	f, probs := faultOptions(fs, *call, *match, *nth, *fail, *before, *after, *text, *exit)
 	if fs.NArg() != 0 {
-		return c.usageErr("fault", "unexpected arguments %q", strings.Join(fs.Args(), " "))
+		probs = append([]string{fmt.Sprintf("unexpected arguments %q", strings.Join(fs.Args(), " "))}, probs...)
 	}
-	if *call < 1 {
-		return c.usageErr("fault", "--call: got %d, want a call number from 1", *call)
-	}
-	n := 0
-	f := fault{Call: *call}
-	for _, k := range []struct {
-		set  bool
-		kind string
-	}{{*fail, faultFail}, {*before, faultKillBefore}, {*after, faultKillAfter}} {
-		if k.set {
-			n++
-			f.Kind = k.kind
-		}
-	}
-	if n != 1 {
-		return c.usageErr("fault", "want exactly one of --fail, --kill-before and --kill-after")
-	}
-	if f.Kind == faultFail {
-		if !fs.Changed("stderr") {
-			return c.usageErr("fault", "--fail needs --stderr TEXT")
-		}
-		if *exit < 1 || *exit > 255 {
-			return c.usageErr("fault", "--code: got %d, want 1-255", *exit)
-		}
-		f.Stderr, f.Code = *text, *exit
-	} else if fs.Changed("stderr") || fs.Changed("code") {
-		return c.usageErr("fault", "--stderr and --code go with --fail")
+	if len(probs) > 0 {
+		return c.usageErr("fault", "%s", strings.Join(probs, "\n\t"))
 	}
 	s, code := c.open("fault", root())
 	if s == nil {
 		return code
 	}
 	defer s.close()
-	if f.Call <= s.st.Book.Calls {
-		return c.fail("fault", fmt.Errorf("call %d has already happened (%d calls so far)", f.Call, s.st.Book.Calls))
-	}
-	for _, g := range s.st.Book.Faults {
-		if g.Call == f.Call {
-			return c.fail("fault", fmt.Errorf("call %d already has a fault armed (%s)", f.Call, g.Kind))
+	if f.Match == "" {
+		if f.Call <= s.st.Book.Calls {
+			return c.fail("fault", fmt.Errorf("call %d has already happened (%d calls so far)", f.Call, s.st.Book.Calls))
+		}
+		for _, g := range s.st.Book.Faults {
+			if g.Match == "" && g.Call == f.Call {
+				return c.fail("fault", fmt.Errorf("call %d already has a fault armed (%s)", f.Call, g.Kind))
+			}
 		}
 	}
 	s.st.Book.Faults = append(s.st.Book.Faults, f)
@@ -458,6 +483,59 @@ func (c *simCLI) fault(args []string) int {
 		return c.fail("fault", err)
 	}
 	return 0
+}
+
+// faultOptions checks the options of `sim fault` and returns the fault
+// they arm, or every problem with them.
+func faultOptions(fs *pflag.FlagSet, call int, match string, nth int, fail, before, after bool, text string, exit int) (fault, []string) {
+	var probs []string
+	f := fault{Call: call}
+	switch {
+	case fs.Changed("call") && fs.Changed("match"):
+		probs = append(probs, "--call and --match: want one of them, got both")
+	case fs.Changed("match"):
+		f = fault{Match: match, Nth: nth}
+		if match == "" {
+			probs = append(probs, `--match: empty; want a regular expression such as 'xe pif-forget'`)
+		} else if _, err := regexp.Compile(match); err != nil {
+			probs = append(probs, fmt.Sprintf("--match %q: %v; want a regular expression such as 'xe pif-forget'", match, err))
+		}
+		if nth < 1 {
+			probs = append(probs, fmt.Sprintf("--nth: got %d, want a count from 1", nth))
+		}
+	case !fs.Changed("call"):
+		probs = append(probs, "want --call N or --match REGEX: which program call to act on")
+	case call < 1:
+		probs = append(probs, fmt.Sprintf("--call: got %d, want a call number from 1", call))
+	}
+	if fs.Changed("nth") && !fs.Changed("match") {
+		probs = append(probs, "--nth goes with --match")
+	}
+	n := 0
+	for _, k := range []struct {
+		set  bool
+		kind string
+	}{{fail, faultFail}, {before, faultKillBefore}, {after, faultKillAfter}} {
+		if k.set {
+			n++
+			f.Kind = k.kind
+		}
+	}
+	if n != 1 {
+		probs = append(probs, "want exactly one of --fail, --kill-before and --kill-after")
+	}
+	if f.Kind == faultFail {
+		if !fs.Changed("stderr") {
+			probs = append(probs, "--fail needs --stderr TEXT")
+		}
+		if exit < 1 || exit > 255 {
+			probs = append(probs, fmt.Sprintf("--code: got %d, want 1-255", exit))
+		}
+		f.Stderr, f.Code = text, exit
+	} else if n == 1 && (fs.Changed("stderr") || fs.Changed("code")) {
+		probs = append(probs, "--stderr and --code go with --fail")
+	}
+	return f, probs
 }
 
 func (c *simCLI) calls(args []string) int {

@@ -119,8 +119,11 @@
 //
 // Command is the control CLI behind `runbook sim`: init, boot, wait, link
 // (pull or plug a cable), vif (give a guest a VIF), fault (make the Nth program call fail, or kill
-// the caller before or after it takes effect, as a crash would), calls,
-// show and snapshot. Host runs the same programs in process for engine
+// the caller before or after it takes effect, as a crash would; or the
+// Kth call whose program and arguments match a regular expression, so that
+// a test does not depend on call numbers), calls, show and snapshot.
+// ParseInitOptions is init's option parser, for tools that take its
+// options elsewhere. Host runs the same programs in process for engine
 // tests, and boots in process; there a kill fault returns ErrKilled
 // instead of killing anything, and the boot mode is always manual.
 package sim

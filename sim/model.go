@@ -250,9 +250,14 @@ type book struct {
 	Watchers map[string]watcher `json:"watchers,omitempty"`
 }
 
-// fault is armed by `sim fault` and fires once, at program call Call.
+// fault is armed by `sim fault` and fires once: at program call Call,
+// or at the Nth call whose text matches the regular expression Match
+// (Seen counts the matching calls so far).
 type fault struct {
-	Call   int    `json:"call"`
+	Call   int    `json:"call,omitempty"`
+	Match  string `json:"match,omitempty"`
+	Nth    int    `json:"nth,omitempty"`
+	Seen   int    `json:"seen,omitempty"`
 	Kind   string `json:"kind"` // "fail", "kill-before" or "kill-after"
 	Stderr string `json:"stderr,omitempty"`
 	Code   int    `json:"code,omitempty"`

@@ -107,7 +107,7 @@ func (inv *invocation) run() int {
 	}
 
 	s.st.Book.Calls++
-	f := s.takeFault(s.st.Book.Calls)
+	f := s.takeFault(s.st.Book.Calls, inv.argv)
 	if err := s.logCall(inv.argv); err != nil {
 		fmt.Fprintf(inv.stderr, "%s (simulated): log call: %v\n", prog, err)
 		return 1
@@ -221,18 +221,6 @@ const (
 	faultKillBefore = "kill-before"
 	faultKillAfter  = "kill-after"
 )
-
-// takeFault removes and returns the fault armed for call n (the zero
-// fault when none is).
-func (s *store) takeFault(n int) fault {
-	for i, f := range s.st.Book.Faults {
-		if f.Call == n {
-			s.st.Book.Faults = slices.Delete(s.st.Book.Faults, i, i+1)
-			return f
-		}
-	}
-	return fault{}
-}
 
 // proc is the context of one simulated program run, with the state
 // loaded and locked.

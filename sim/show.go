@@ -189,4 +189,7 @@ func showModel(out io.Writer, st *state, conf string) {
 		}
 	}
 	fmt.Fprintf(w, "\n%d program calls so far, %d faults armed\n", st.Book.Calls, len(st.Book.Faults))
+	for _, f := range st.Book.Faults {
+		fmt.Fprintf(w, "  %s at %s\n", f.Kind, f.target())
+	}
 }

@@ -3,7 +3,8 @@
 //
 // Invoked as xe, ifup, reboot or xe-switch-network-backend (through the
 // links `runbook sim init` makes), it is that program of the simulated
-// host instead.
+// host instead; invoked as a program a `runbook test` scenario stubbed,
+// it is that stub.
 package main
 
 import (
@@ -15,11 +16,15 @@ import (
 
 	"github.com/runbook-dev/runbook/engine"
 	"github.com/runbook-dev/runbook/sim"
+	"github.com/runbook-dev/runbook/sitetest"
 )
 
 func main() {
 	if sim.IsProgram(filepath.Base(os.Args[0])) {
 		os.Exit(sim.Main(os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+	}
+	if code, ok := sitetest.StubMain(os.Args, os.Getenv, os.Stdout, os.Stderr); ok {
+		os.Exit(code) // a program stubbed by a runbook test scenario
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)

@@ -2,11 +2,13 @@ package main
 
 import (
 	"flag"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/runbook-dev/runbook/sim"
+	"github.com/runbook-dev/runbook/sitetest"
 )
 
 // update rewrites golden files instead of comparing with them: the
@@ -18,6 +20,11 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // to, so scripts run `runbook` and the simulated host's programs exactly
 // as installed.
 func TestMain(m *testing.M) {
+	// A program stubbed by a `runbook test` scenario has a name of its
+	// own; main is not called under it.
+	if code, ok := sitetest.StubMain(os.Args, os.Getenv, os.Stdout, os.Stderr); ok {
+		os.Exit(code)
+	}
 	cmds := map[string]func(){"runbook": main}
 	for _, p := range sim.Programs() {
 		cmds[p] = main
