@@ -53,6 +53,8 @@ type Status struct {
 	Holder *Holder `json:"holder,omitempty"`
 	// Backups are the previous contents of the files the run replaced.
 	Backups []Backup `json:"backups"`
+	// Warnings are the messages of the runbook's warn() calls, in order.
+	Warnings []string `json:"warnings"`
 	// Interrupted names the signal that last stopped the run, if any.
 	Interrupted string `json:"interrupted,omitempty"`
 
@@ -196,6 +198,7 @@ func statusOf(runDir string, jd *JournalData, holder *Holder, shipped fs.FS) *St
 	}
 	steps := foldSteps(jd.Records)
 	st.steps = steps
+	st.Warnings = warningsOf(jd.Records)
 	lastSession, lastEnd := -1, -1
 	for i := range jd.Records {
 		r := &jd.Records[i]

@@ -31,7 +31,8 @@ so and exits 0.
    "error": str|null, "changed_host": bool, "source_changed": bool,
    "origin": str, "run_dir": str, "journal": str, "log": str,
    "started": str, "updated": str, "holder": {...} (running),
-   "backups": [{"path": str, "backup": str, "existed": bool, "step": int}]}
+   "backups": [{"path": str, "backup": str, "existed": bool, "step": int}],
+   "warnings": [str] (what the runbook's warn() said, in order)}
 With no run: {"state": "none"}.`,
 		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			asJSON := fs.Bool("json", false, "print JSON")
@@ -109,6 +110,12 @@ func printStatus(w io.Writer, st *engine.Status) {
 	}
 	if st.Interrupted != "" && st.State == engine.StateInterrupted {
 		fmt.Fprintf(w, "stopped:  by %s; continue with 'runbook resume'\n", st.Interrupted)
+	}
+	if len(st.Warnings) > 0 {
+		fmt.Fprintln(w, "warnings:")
+		for _, m := range st.Warnings {
+			fmt.Fprintf(w, "  %s\n", strings.ReplaceAll(m, "\n", "\n  "))
+		}
 	}
 	if len(st.Backups) > 0 {
 		fmt.Fprintln(w, "backups:")
