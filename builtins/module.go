@@ -65,15 +65,17 @@ type Func struct {
 func Funcs() []Func {
 	fs := []Func{
 		{Name: "xe", Call: xeBuiltin, Describe: describeXe,
-			Sig: "xe(command, *args, minimal=False, check=True, timeout=None, **params)",
-			Doc: `Execs the xe program (--xe) with an argument list, never a shell. Keyword params become key=value with "_" turned into "-" (host_uuid=h gives host-uuid=h); lists are joined with commas; positional strings pass as they are ("other-config:management_purpose=Storage"). For *-list and *-param-list commands the result is a list of records: dicts in xe's field order, field names without their "( RO)" tag, map fields as dicts, set fields as lists. With minimal=True (which adds --minimal) it is a list of strings split on unescaped commas (empty output gives []). Otherwise it is the stripped stdout. A non-zero exit is an error carrying the argv, the exit status and xe's stderr verbatim; with check=False the result is struct(code, stdout, stderr) instead. Commands ending in -list, -param-get or -param-list, and help, are reads; every other command is mutating: it marks the step changed and a dry run only prints it. Credentials (-pw, -pwf, password=, passwordfile=) are redacted from the journal, the status and every message.`,
+			Sig: "xe(command, *args, minimal=False, check=True, read_only=None, timeout=None, **params)",
+			Doc: `Execs the xe program (--xe) with an argument list, never a shell. Keyword params become key=value with "_" turned into "-" (host_uuid=h gives host-uuid=h); lists are joined with commas; positional strings pass as they are ("other-config:management_purpose=Storage"). For *-list and *-param-list commands, and host-get-vms-which-prevent-evacuation, the result is a list of records: dicts in xe's field order, field names without their "( RO)" tag, map fields as dicts, set fields as lists. With minimal=True (which adds --minimal) it is a list of strings split on unescaped commas (empty output gives []). Otherwise it is the stripped stdout. A non-zero exit is an error carrying the argv, the exit status and xe's stderr verbatim; with check=False the result is struct(code, stdout, stderr) instead. Reads are the commands ending in -list, -param-get or -param-list, help, and those whose verb only reports: get-* (host-get-vms-which-prevent-evacuation), compute-* (host-compute-free-memory), cpu-info and data-source-query, but not host-get-system-status, which writes a file; every other command is mutating: it marks the step changed and a dry run only prints it. read_only=True makes a call a read (a dry run runs it, it never marks the step changed), read_only=False makes it mutating. Credentials (-pw, -pwf, password=, passwordfile=) are redacted from the journal, the status and every message.`,
 			Example: `host = xe("host-list", name_label = "xen01", minimal = True)[0]
 pifs = xe("pif-list", host_uuid = host, device = "eth2")
 uuid = xe("pif-list", host_uuid = host, device = "eth2", params = "uuid", minimal = True)[0]
 xe("pif-param-set", "other-config:management_purpose=Storage", uuid = uuid)
 r = xe("pif-param-get", uuid = uuid, param_name = "IP", check = False)
 if r.code != 0:
-    fail(r.stderr)`},
+    fail(r.stderr)
+blocking = xe("host-get-vms-which-prevent-evacuation", uuid = host)  # a read: records
+free = xe("host-compute-free-memory", host = host, read_only = True)`},
 		{Name: "run", Call: runBuiltin, Describe: describeRun,
 			Sig: "run(program, *args, check=True, read_only=False, timeout=None, stdin=None)",
 			Doc: `Execs another program with an argument list, never a shell; a name without a slash is looked up in the directory of --xe, PATH, then /opt/xensource/bin and the sbin/bin directories. Returns the stripped stdout; errors as xe(). It is mutating unless read_only=True.`,
