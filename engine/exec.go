@@ -27,7 +27,7 @@ const (
 )
 
 // engineNames are the predeclared names the engine itself provides.
-var engineNames = []string{"step", "param", "refuse", "reboot_and_resume", "warn", "dry_run", "struct", "json", "net", "sleep", "wait_until"}
+var engineNames = []string{"step", "param", "refuse", "reboot_and_resume", "warn", "dry_run", "struct", "json", "net", "sleep", "wait_until", "attempt"}
 
 // predeclaredSet is the fixed set of predeclared names, for compiling.
 var predeclaredSet = sync.OnceValue(func() map[string]bool {
@@ -73,6 +73,7 @@ type liveStep struct {
 	seq     int
 	name    string
 	pos     string
+	attempt int // 1 the first time the step runs
 	changed bool
 	would   []string // dry run: what the step would do
 }
@@ -143,6 +144,7 @@ func (r *runner) buildPredeclared() {
 		"net":               builtins.NetModule(),
 		"sleep":             starlark.NewBuiltin("sleep", r.sleepBuiltin),
 		"wait_until":        starlark.NewBuiltin("wait_until", r.waitUntilBuiltin),
+		"attempt":           starlark.NewBuiltin("attempt", r.attemptBuiltin),
 	}
 	for _, f := range builtins.Funcs() {
 		d[f.Name] = r.hostBuiltin(f)
@@ -234,7 +236,7 @@ func (r *runner) runStep(spec stepSpec, body func() (starlark.Value, error)) (st
 	if err := r.append(&Record{Type: RecStarted, Seq: seq, Name: spec.name, Kind: spec.kind, Call: clip(spec.call, maxCallText), Key: spec.key(), Pos: spec.pos, Attempt: attempt}, true); err != nil {
 		return nil, err
 	}
-	ls := &liveStep{seq: seq, name: spec.name, pos: spec.pos}
+	ls := &liveStep{seq: seq, name: spec.name, pos: spec.pos, attempt: attempt}
 	r.cur = ls
 	t0 := time.Now()
 	v, err := body()
