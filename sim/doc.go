@@ -92,7 +92,9 @@
 // host-get-vms-which-prevent-evacuation prints the others with the error
 // code and its raw parameters as reason. InitOptions.MemoryFree fills the
 // other hosts. VLAN, tunnel and SR-IOV PIFs, and HA or the redo log, block
-// the PIF changes xapi blocks. Objects of these kinds draw their
+// the PIF changes xapi blocks; the redo log is also recorded, as xapi
+// does, in every host's local database (var/lib/xcp/local.db,
+// redo_log.enabled). Objects of these kinds draw their
 // identifiers from sequences of their own, so they leave the others as
 // they were.
 //
