@@ -1,6 +1,6 @@
 // Package reliability proves that runbook loses nothing: it drives the
 // built runbook binary as a process against simulated hosts and checks
-// crash recovery (a SIGKILL at every program call of both shipped
+// crash recovery (a SIGKILL at every program call of the shipped
 // runbooks), torn journals, reboots, bad inputs, concurrent runs and the
 // security promises of the README. Each category counts what it tried and
 // how it went; TestMain prints one summary line per category at the end,
@@ -176,6 +176,9 @@ func newHost(t testing.TB, initArgs ...string) *host {
 		"RUNBOOK_IFUP="+filepath.Join(h.root, "bin", "ifup"),
 		"RUNBOOK_REBOOT="+filepath.Join(h.root, "bin", "reboot"),
 		"RUNBOOK_STATE_DIR="+h.state,
+		// The simulated ip and ping are found next to xe; where a test
+		// wraps xe in a script of its own, they are found on PATH.
+		"PATH="+filepath.Join(h.root, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
 	)
 	args := append([]string{"sim", "init"}, initArgs...)
 	h.must(append(args, h.root)...)

@@ -131,6 +131,72 @@ func TestLibDocstrings(t *testing.T) {
 	}
 }
 
+// TestNoNestedDefs: the shipped runbooks define their functions at the
+// top level, never inside an if or a loop.
+func TestNoNestedDefs(t *testing.T) {
+	for _, name := range engine.ShippedNames(runbooks.FS) {
+		src, err := fs.ReadFile(runbooks.FS, name+".star")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := fileOptions.Parse(name+".star", src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, stmt := range f.Stmts {
+			syntax.Walk(stmt, func(n syntax.Node) bool {
+				switch s := n.(type) {
+				case *syntax.IfStmt, *syntax.ForStmt, *syntax.WhileStmt:
+					syntax.Walk(s, func(m syntax.Node) bool {
+						if d, ok := m.(*syntax.DefStmt); ok {
+							p, _ := d.Span()
+							t.Errorf("%s: def %s inside a statement", p, d.Name.Name)
+						}
+						return true
+					})
+					return false
+				case *syntax.DefStmt:
+					return false
+				}
+				return true
+			})
+		}
+	}
+}
+
+// TestLoadsAreUsed: every name a shipped runbook loads is used in it.
+func TestLoadsAreUsed(t *testing.T) {
+	for _, name := range engine.ShippedNames(runbooks.FS) {
+		src, err := fs.ReadFile(runbooks.FS, name+".star")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := fileOptions.Parse(name+".star", src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		used := map[string]int{}
+		syntax.Walk(f, func(n syntax.Node) bool {
+			if id, ok := n.(*syntax.Ident); ok {
+				used[id.Name]++
+			}
+			return true
+		})
+		for _, stmt := range f.Stmts {
+			ld, ok := stmt.(*syntax.LoadStmt)
+			if !ok {
+				continue
+			}
+			for _, id := range ld.To {
+				// The load statement itself names it once.
+				if used[id.Name] < 2 {
+					t.Errorf("%s: loads %s but never uses it", name, id.Name)
+				}
+			}
+		}
+	}
+}
+
 // render shows a Starlark value for comparison.
 func render(v starlark.Value) string { return v.String() }
 
