@@ -105,6 +105,7 @@ func TestCrashMatrix(t *testing.T) {
 	}{
 		{"nfs-bond", nfsBondArgs, nil},
 		{"storage-nic", storageNICArgs, nil},
+		{"storage-bond", storageBondArgs, nil},
 		// xe on a pool member: every call goes through the coordinator.
 		{"storage-nic-on-a-member", storageNICArgs, []string{"--member"}},
 	} {

@@ -529,6 +529,8 @@ func waitFile(t testing.TB, path string) {
 var (
 	nfsBondArgs    = []string{"nfs-bond", "-p", "ip=10.10.51.11", "-p", "netmask=255.255.255.0", "-p", "evacuate=true"}
 	storageNICArgs = []string{"storage-nic", "-p", "device=eth1", "-p", "ip=10.10.52.11", "-p", "netmask=255.255.255.0"}
+	// storage-bond configures the whole pool from xen01.
+	storageBondArgs = []string{"storage-bond", "-p", "addresses=xen01=10.10.51.11,xen02=10.10.51.12,xen03=10.10.51.13", "-p", "netmask=255.255.255.0"}
 )
 
 // finish recovers the run until it ends (succeeded or failed), at most

@@ -68,7 +68,7 @@ func str(s string) starlark.Value { return starlark.String(s) }
 // lib/xen.star.
 func TestModeChoicesMatchTable(t *testing.T) {
 	lib := loadLib(t)
-	var kernel []string
+	var kernel, xapi []string
 	var numbers []string
 	for m := range lib["BOND_MODES"].(*starlark.List).Elements() {
 		s := m.(*starlarkstruct.Struct)
@@ -76,6 +76,10 @@ func TestModeChoicesMatchTable(t *testing.T) {
 		name, _ := s.Attr("name")
 		numbers = append(numbers, n.String())
 		kernel = append(kernel, string(name.(starlark.String)))
+	}
+	for m := range lib["XAPI_BOND_MODES"].(*starlark.List).Elements() {
+		name, _ := m.(*starlarkstruct.Struct).Attr("name")
+		xapi = append(xapi, string(name.(starlark.String)))
 	}
 	if want := []string{"0", "1", "2", "3", "4", "5", "6", "7"}; !slices.Equal(numbers, want) {
 		t.Errorf("BOND_MODES numbers %v, want %v in order", numbers, want)
@@ -85,6 +89,7 @@ func TestModeChoicesMatchTable(t *testing.T) {
 		want    []string
 	}{
 		{"nfs-bond", append(numbers, kernel...)},
+		{"storage-bond", xapi},
 	} {
 		rb, err := engine.Open(tt.runbook, runbooks.FS)
 		if err != nil {
