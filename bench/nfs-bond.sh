@@ -30,7 +30,10 @@ BOND=bond51
 SLAVES=(eth2 eth3)
 MODE=active-backup
 MIIMON=100
-BONDING_OPTS="mode=$MODE miimon=$MIIMON"
+UPDELAY=31000
+MTU=1500
+BONDING_OPTS="mode=$MODE miimon=$MIIMON updelay=$UPDELAY"
+PIF_FIELDS=uuid,device,MAC,physical,managed,currently-attached,MTU,VLAN,vlan-master-of,vlan-slave-of,bond-master-of,bond-slave-of,sriov-physical-PIF-of,sriov-logical-PIF-of,tunnel-access-PIF-of,tunnel-transport-PIF-of,management,network-uuid,network-name-label,host-uuid,host-name-label,IP-configuration-mode,IP,netmask,gateway,disallow-unplug,other-config
 UNIT_NAME=runbook-$BOND.service
 HOOK_UNIT=$ROOT/etc/systemd/system/runbook-resume.service
 HOOK_LINK=$ROOT/etc/systemd/system/multi-user.target.wants/runbook-resume.service
@@ -123,40 +126,28 @@ if [[ ! -e $SAVED ]]; then
 	[[ -e $ROOT/etc/hostname ]] && slurp "$ROOT/etc/hostname" here_name
 	here_name=${here_name%$'\n'}
 	[[ -n $uuid ]] || die "no INSTALLATION_UUID in /etc/xensource-inventory"
-	out=$("$XE" host-list uuid="$uuid" params=uuid,name-label,enabled,software-version) || die "xe host-list failed"
+	out=$("$XE" host-list params=uuid,name-label,enabled,software-version) || die "xe host-list failed"
 	records "$out"
-	((NREC == 1)) || die "host $uuid not found"
-	name=${REC["0 name-label"]}
-	host_enabled=${REC["0 enabled"]}
-	sv=${REC["0 software-version"]}
-	backend=""
-	if [[ $sv == *"network_backend: "* ]]; then
-		backend=${sv#*network_backend: }
-		backend=${backend%%;*}
-	fi
-	echo "  ok       find host"
-
-	# inspect the host
-	conf=""
-	[[ -e $ROOT/etc/xensource/network.conf ]] && slurp "$ROOT/etc/xensource/network.conf" conf
-	conf=${conf%$'\n'}
-	out=$("$XE" pif-list host-uuid="$uuid" params=uuid,device,MAC,physical,managed,currently-attached,VLAN,bond-master-of,bond-slave-of,management,network-uuid,host-uuid,IP-configuration-mode,IP,netmask,gateway,disallow-unplug,other-config) || die "xe pif-list failed"
-	records "$out"
-	declare -A PIF
+	here=""
+	others=()
 	for ((i = 0; i < NREC; i++)); do
-		PIF[${REC["$i device"]}]=$i
+		sv=${REC["$i software-version"]}
+		b=""
+		if [[ $sv == *"network_backend: "* ]]; then
+			b=${sv#*network_backend: }
+			b=${b%%;*}
+		fi
+		if [[ ${REC["$i uuid"]} == "$uuid" ]]; then
+			here=$i
+			backend=$b
+		elif [[ $b != bridge ]]; then
+			others+=("${REC["$i name-label"]}")
+		fi
 	done
-	guests=()
-	if [[ $backend != bridge ]]; then
-		vms=$("$XE" vm-list resident-on="$uuid" is-control-domain=false power-state=running params=uuid,name-label) || die "xe vm-list failed"
-		while IFS= read -r line; do
-			[[ $line == *"name-label ( RW): "* ]] && guests+=("${line#*: }")
-		done <<<"$vms"
-		sort_array guests
-	fi
-	switch=""
-	[[ $backend != bridge && $conf != bridge ]] && switch=$(type -P xe-switch-network-backend)
-	echo "  ok       inspect $name"
+	[[ -n $here ]] || die "host $uuid not found"
+	name=${REC["$here name-label"]}
+	host_enabled=${REC["$here enabled"]}
+	echo "  ok       find host"
 
 	# inspect the bond
 	[[ -e $ROOT/proc/net/bonding/$BOND ]] && die "$BOND already exists"
@@ -164,6 +155,37 @@ if [[ ! -e $SAVED ]]; then
 		[[ -e $IFCFG/ifcfg-$dev ]] && die "ifcfg-$dev already exists"
 	done
 	echo "  ok       inspect $BOND"
+
+	# inspect the host
+	conf=""
+	[[ -e $ROOT/etc/xensource/network.conf ]] && slurp "$ROOT/etc/xensource/network.conf" conf
+	conf=${conf%$'\n'}
+	out=$("$XE" pif-list host-uuid="$uuid" params=$PIF_FIELDS) || die "xe pif-list failed"
+	records "$out"
+	declare -A PIF
+	for ((i = 0; i < NREC; i++)); do
+		[[ ${REC["$i VLAN"]} == -1 ]] && PIF[${REC["$i device"]}]=$i
+	done
+	# HA and the redo log (the latter from xapi's local database)
+	pool=$("$XE" pool-list params=uuid,ha-enabled,ha-statefiles) || die "xe pool-list failed"
+	[[ $pool == *"ha-enabled ( RO): true"* ]] && die "HA is enabled"
+	if [[ -e $ROOT/var/lib/xcp/local.db ]]; then
+		slurp "$ROOT/var/lib/xcp/local.db" localdb
+		[[ $localdb == *'key="redo_log.enabled" value="true"'* ]] && die "the redo log is enabled"
+	fi
+	guests=()
+	vms=$("$XE" vm-list resident-on="$uuid" is-control-domain=false power-state=running params=uuid,name-label) || die "xe vm-list failed"
+	while IFS= read -r line; do
+		[[ $line == *"name-label ( RW): "* ]] && guests+=("${line#*: }")
+	done <<<"$vms"
+	sort_array guests
+	if ((${#guests[@]})); then
+		blocking=$("$XE" host-get-vms-which-prevent-evacuation uuid="$uuid") || die "xe host-get-vms-which-prevent-evacuation failed"
+		[[ -z $blocking ]] || die "guests cannot be moved: $blocking"
+	fi
+	switch=""
+	[[ $backend != bridge && $conf != bridge ]] && switch=$(type -P xe-switch-network-backend)
+	echo "  ok       inspect $name"
 
 	# preflight: every problem at once, nothing changed yet
 	problems=()
@@ -192,8 +214,22 @@ if [[ ! -e $SAVED ]]; then
 		printf 'nfs-bond: %s\n' "${problems[@]}" >&2
 		exit 2
 	fi
+	((${#others[@]})) && echo "warning: the pool runs mixed network backends: ${others[*]}" >&2
 
 	if [[ $backend != bridge ]]; then
+		# evacuate the host first (it disables the host; xapi enables it
+		# again at boot)
+		evacuating=false
+		if ((${#guests[@]})); then
+			evacuating=true
+			if [[ $host_enabled == true ]]; then
+				out=$("$XE" host-disable uuid="$uuid") || die "xe host-disable failed"
+			fi
+			out=$("$XE" host-evacuate uuid="$uuid") || die "xe host-evacuate failed"
+			echo "  changed  evacuate $name"
+		fi
+		moved=${guests[*]}
+
 		# switch the network backend to bridge
 		conf=""
 		[[ -e $ROOT/etc/xensource/network.conf ]] && slurp "$ROOT/etc/xensource/network.conf" conf
@@ -203,35 +239,19 @@ if [[ ! -e $SAVED ]]; then
 		fi
 		echo "  changed  switch the network backend to bridge"
 
-		# evacuate the host (it disables the host; the host is enabled
-		# again after the reboot if it was enabled at the start)
-		evacuating=false
-		if ((${#guests[@]})); then
-			evacuating=true
-			enabled=$("$XE" host-list uuid="$uuid" params=enabled) || die "xe host-list failed"
-			enabled=${enabled%%$'\n'*}
-			if [[ $enabled != *": false" ]]; then
-				out=$("$XE" host-disable uuid="$uuid") || die "xe host-disable failed"
-			fi
-			vms=$("$XE" vm-list resident-on="$uuid" is-control-domain=false power-state=running params=uuid,name-label) || die "xe vm-list failed"
-			if [[ $vms == *"name-label ( RW): "* ]]; then
-				out=$("$XE" host-evacuate uuid="$uuid") || die "xe host-evacuate failed"
-			fi
-			echo "  changed  evacuate $name"
-		fi
-		moved=${guests[*]}
-
-		# reboot and resume: remember what the second half needs, install
-		# the boot hook, reboot
+		# reboot and resume: remember what the second half needs (the
+		# MACs and the PIFs to forget), install the boot hook, reboot
 		macs=""
+		pifs=""
 		for dev in "${SLAVES[@]}"; do
 			mac=${REC["${PIF[$dev]} MAC"]}
 			macs+="$dev=${mac,,} "
+			pifs+="$dev=${REC["${PIF[$dev]} uuid"]} "
 		done
 		slurp "$ROOT/proc/sys/kernel/random/boot_id" boot_before
 		boot_before=${boot_before%$'\n'}
-		printf 'uuid=%q\nname=%q\nmacs=%q\nevacuating=%q\nhost_enabled=%q\nmoved=%q\nboot_before=%q\n' \
-			"$uuid" "$name" "$macs" "$evacuating" "$host_enabled" "$moved" "$boot_before" >"$SAVED"
+		printf 'uuid=%q\nname=%q\nmacs=%q\npifs=%q\nevacuating=%q\nhost_enabled=%q\nmoved=%q\nboot_before=%q\n' \
+			"$uuid" "$name" "$macs" "$pifs" "$evacuating" "$host_enabled" "$moved" "$boot_before" >"$SAVED"
 		# The unit gets the environment the script needs: systemd gives a
 		# unit almost none.
 		printf '[Unit]\nDescription=Resume nfs-bond after the reboot\nAfter=network-online.target xapi.service\n\n[Service]\nType=oneshot\nEnvironment="RUNBOOK_ROOT=%s" "RUNBOOK_XE=%s" "RUNBOOK_IFUP=%s" "RUNBOOK_REBOOT=%s" "BENCH_STATE=%s"\nExecStart=/bin/bash %s %s %s\nStandardOutput=journal+console\n\n[Install]\nWantedBy=multi-user.target\n' \
@@ -265,15 +285,14 @@ until "$XE" pool-list params=uuid --minimal >/dev/null 2>&1; do
 	esac
 done
 
-if [[ $evacuating == true && $host_enabled == true ]]; then
-	enabled=$("$XE" host-list uuid="$uuid" params=enabled) || die "xe host-list failed"
-	enabled=${enabled%%$'\n'*}
-	if [[ $enabled != *": true" ]]; then
-		out=$("$XE" host-enable uuid="$uuid") || die "xe host-enable failed"
-	fi
-	echo "  changed  re-enable $name"
-	echo "guests moved away before the reboot (${moved// /, }) were left where they are"
+# the host as it was at the start: xapi enables it at boot by itself
+enabled=$("$XE" host-list uuid="$uuid" params=enabled) || die "xe host-list failed"
+enabled=${enabled%%$'\n'*}
+if [[ $host_enabled == true && $enabled != *": true" ]]; then
+	out=$("$XE" host-enable uuid="$uuid") || die "xe host-enable failed"
 fi
+echo "  ok       check $name after the reboot"
+[[ $evacuating == true ]] && echo "guests moved away before the reboot (${moved// /, }) were left where they are"
 
 # confirm the running backend is bridge
 sv=$("$XE" host-list uuid="$uuid" params=software-version) || die "xe host-list failed"
@@ -284,28 +303,14 @@ done
 echo "  ok       confirm the running backend is bridge"
 echo "  ok       record the MACs of ${SLAVES[0]}, ${SLAVES[1]}"
 
-# forget the slaves' PIFs
-for dev in "${SLAVES[@]}"; do
-	uuids=$("$XE" pif-list host-uuid="$uuid" device="$dev" physical=true params=uuid --minimal) || die "xe pif-list failed"
-	IFS=, read -r -a list <<<"$uuids"
-	for u in "${list[@]}"; do
-		out=$("$XE" pif-forget uuid="$u") || die "xe pif-forget failed"
-	done
+# forget the slaves' PIFs (those inspected before the reboot)
+for pair in $pifs; do
+	dev=${pair%%=*} u=${pair#*=}
+	out=$("$XE" pif-forget uuid="$u") || die "xe pif-forget failed"
 	left=$("$XE" pif-list host-uuid="$uuid" device="$dev" physical=true params=uuid --minimal) || die "xe pif-list failed"
 	[[ -z $left ]] || die "xapi still lists $dev after pif-forget"
 	echo "  changed  forget $dev"
 done
-
-# ifcfg files
-for pair in $macs; do
-	dev=${pair%%=*} mac=${pair#*=}
-	printf '# Member %s of the storage bond %s, written by runbook nfs-bond.\nDEVICE=%s\nHWADDR=%s\nMASTER=%s\nSLAVE=yes\nONBOOT=yes\nBOOTPROTO=none\n' \
-		"$dev" "$BOND" "$dev" "$mac" "$BOND" >"$IFCFG/ifcfg-$dev"
-	echo "  changed  write ifcfg-$dev"
-done
-printf '# Storage bond %s, written by runbook nfs-bond. No GATEWAY: the management interface keeps the default route.\nDEVICE=%s\nIPADDR=%s\nNETMASK=%s\nONBOOT=yes\nBOOTPROTO=none\nBONDING_OPTS="%s"\n' \
-	"$BOND" "$BOND" "$IP" "$NETMASK" "$BONDING_OPTS" >"$IFCFG/ifcfg-$BOND"
-echo "  changed  write ifcfg-$BOND"
 
 # a modprobe alias only for initscripts that cannot create a bond alone
 functions=""
@@ -317,20 +322,28 @@ if [[ -e $IFCFG/network-functions ]]; then
 fi
 echo "  ok       modprobe alias for $BOND if needed"
 
-# bring the bond up
+# the ifcfg files, and the bond up
+for pair in $macs; do
+	dev=${pair%%=*} mac=${pair#*=}
+	printf '# Member %s of the storage bond %s, written by runbook nfs-bond.\nDEVICE=%s\nHWADDR=%s\nMASTER=%s\nSLAVE=yes\nONBOOT=yes\nBOOTPROTO=none\n' \
+		"$dev" "$BOND" "$dev" "$mac" "$BOND" >"$IFCFG/ifcfg-$dev"
+done
+printf '# Storage bond %s, written by runbook nfs-bond. No GATEWAY: the management interface keeps the default route.\nDEVICE=%s\nIPADDR=%s\nNETMASK=%s\nMTU=%s\nONBOOT=yes\nBOOTPROTO=none\nBONDING_OPTS="%s"\n' \
+	"$BOND" "$BOND" "$IP" "$NETMASK" "$MTU" "$BONDING_OPTS" >"$IFCFG/ifcfg-$BOND"
 [[ -e $ROOT/proc/net/bonding/$BOND ]] && die "$BOND is already up"
 out=$("$IFUP" "$BOND" 2>&1) || die "ifup $BOND failed: $out"
-echo "  changed  bring up $BOND"
+echo "  changed  configure $BOND"
 
 # verify /proc/net/bonding
 slurp "$ROOT/proc/net/bonding/$BOND" status
-mode="" mii="" polling="" active="" slave="" members=()
+mode="" mii="" polling="" updelay="" active="" slave="" members=()
 declare -A slave_mii
 while IFS= read -r line; do
 	case $line in
 	"Bonding Mode: "*) mode=${line#*: } ;;
 	"Currently Active Slave: "*) active=${line#*: } ;;
 	"MII Polling Interval (ms): "*) polling=${line#*: } ;;
+	"Up Delay (ms): "*) updelay=${line#*: } ;;
 	"Slave Interface: "*)
 		slave=${line#*: }
 		members+=("$slave")
@@ -345,20 +358,35 @@ while IFS= read -r line; do
 	esac
 done <<<"$status"
 [[ $mode == "fault-tolerance (active-backup)" ]] || die "$BOND: mode $mode"
-[[ $polling != 0 ]] || die "$BOND: MII polling interval is 0"
+[[ $polling == "$MIIMON" ]] || die "$BOND: MII polling interval is $polling"
+[[ $updelay == "$UPDELAY" ]] || die "$BOND: up delay is $updelay"
 [[ $mii == up ]] || die "$BOND: MII status $mii"
 for dev in "${SLAVES[@]}"; do
 	[[ ${slave_mii[$dev]-} == up ]] || die "$BOND: slave $dev is not up"
 done
+# the kernel's MTUs and exactly the address
+links=$(ip -o link show) || die "ip link show failed"
+while IFS= read -r line; do
+	for dev in "$BOND" "${SLAVES[@]}"; do
+		if [[ $line == *": $dev: "* && $line != *" mtu $MTU "* ]]; then
+			die "$dev: wrong MTU: $line"
+		fi
+	done
+done <<<"$links"
+addrs=$(ip -o -4 addr show dev "$BOND") || die "ip addr show failed"
+ip2int "$NETMASK"
+bits=0
+for ((b = 31; b >= 0; b--)); do (((REPLY >> b) & 1)) && bits=$((bits + 1)); done
+[[ $addrs == *" inet $IP/$bits "* && $addrs != *$'\n'*inet* ]] || die "$BOND: addresses $addrs"
 echo "  ok       verify $BOND"
 
 # bring the bond up at boot
-printf '[Unit]\nDescription=Storage bond %s (written by runbook nfs-bond)\nWants=network-pre.target\nAfter=network-pre.target\nBefore=network.target xapi.service\n\n[Service]\nType=oneshot\nExecStart=/sbin/ifup %s\nRemainAfterExit=yes\n\n[Install]\nWantedBy=multi-user.target\n' \
+printf '[Unit]\nDescription=Storage bond %s (written by runbook nfs-bond)\nAfter=interface-rename.service xcp-networkd.service\nBefore=xapi.service\n\n[Service]\nType=oneshot\nExecStart=/sbin/ifup %s\nRemainAfterExit=yes\n\n[Install]\nWantedBy=multi-user.target\n' \
 	"$BOND" "$BOND" >"$ROOT/etc/systemd/system/$UNIT_NAME"
 ln -s "/etc/systemd/system/$UNIT_NAME" "$ROOT/etc/systemd/system/multi-user.target.wants/$UNIT_NAME"
 echo "  changed  bring $BOND up at boot ($UNIT_NAME)"
 members_text=${members[*]}
-echo "$BOND: $mode, slaves ${members_text// /, }, active $active, address $IP/$NETMASK"
+echo "$BOND: $mode, miimon $polling, updelay $updelay, mtu $MTU, slaves ${members_text// /, }, active $active, address $IP/$bits"
 
 # the run is over: remove the boot hook and what was kept for it
 rm -f "$HOOK_LINK" "$HOOK_UNIT" "$SAVED"

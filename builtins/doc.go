@@ -11,7 +11,7 @@
 //
 // The builtins (signatures and full documentation in docs/builtins.md):
 //
-//	xe(command, *args, minimal=False, check=True, timeout=None, **params)
+//	xe(command, *args, minimal=False, check=True, read_only=None, timeout=None, **params)
 //	run(program, *args, check=True, read_only=False, timeout=None, stdin=None)
 //	which(program)
 //	read_file(path, default=<error>)

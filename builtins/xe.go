@@ -34,19 +34,37 @@ func (e *ExecError) Error() string {
 	return msg
 }
 
-// isReadCommand classifies xe commands: lists, param reads and help
-// change nothing; everything else is taken as mutating.
+// isReadCommand classifies xe commands by the rule the README states:
+// the generated reads of every class (<class>-list, -param-get,
+// -param-list) and help, and the commands of the CLI server's table
+// (cli_frontend.ml) whose verb reports without acting: get-* (such as
+// host-get-vms-which-prevent-evacuation, pool-get-cpu-features),
+// compute-* (host-compute-free-memory, pool-ha-compute-...), cpu-info and
+// data-source-query. host-get-system-status is the exception: it writes a
+// status report into a file. Everything else is taken as mutating; a
+// call can say otherwise with read_only=.
 func isReadCommand(cmd string) bool {
-	return cmd == "help" || strings.HasSuffix(cmd, "-list") ||
-		strings.HasSuffix(cmd, "-param-get") || strings.HasSuffix(cmd, "-param-list")
+	switch {
+	case cmd == "help", strings.HasSuffix(cmd, "-list"),
+		strings.HasSuffix(cmd, "-param-get"), strings.HasSuffix(cmd, "-param-list"):
+		return true
+	case cmd == "host-get-system-status":
+		return false
+	case strings.Contains(cmd, "-get-"), strings.Contains(cmd, "-compute-"),
+		strings.HasSuffix(cmd, "-cpu-info"), strings.HasSuffix(cmd, "-data-source-query"):
+		return true
+	}
+	return false
 }
 
 // IsReadCommand reports whether an xe command only reads.
 func IsReadCommand(cmd string) bool { return isReadCommand(cmd) }
 
-// returnsRecords reports whether the command prints xe records.
+// returnsRecords reports whether the command prints xe records: the
+// lists and param-lists, and host-get-vms-which-prevent-evacuation (one
+// record per blocking VM: uuid, name-label, reason).
 func returnsRecords(cmd string) bool {
-	return strings.HasSuffix(cmd, "-list")
+	return strings.HasSuffix(cmd, "-list") || cmd == "host-get-vms-which-prevent-evacuation"
 }
 
 // Redact replaces the credentials in an xe argument list so that they
@@ -162,6 +180,18 @@ type xeCall struct {
 	minimal bool
 	check   bool
 	timeout time.Duration
+	// readOnly is the caller's read_only=, nil when not given: the
+	// command's classification decides.
+	readOnly *bool
+}
+
+// read reports whether the call only reads: read_only= when given, else
+// the command's classification.
+func (c *xeCall) read() bool {
+	if c.readOnly != nil {
+		return *c.readOnly
+	}
+	return isReadCommand(c.argv[0])
 }
 
 func parseXeCall(args starlark.Tuple, kwargs []starlark.Tuple) (*xeCall, error) {
@@ -199,6 +229,16 @@ func parseXeCall(args starlark.Tuple, kwargs []starlark.Tuple) (*xeCall, error) 
 				return nil, fmt.Errorf("xe: check: got %s, want bool", v.Type())
 			}
 			c.check = bool(b)
+			continue
+		case "read_only":
+			switch b := v.(type) {
+			case starlark.NoneType:
+			case starlark.Bool:
+				ro := bool(b)
+				c.readOnly = &ro
+			default:
+				return nil, fmt.Errorf("xe: read_only: got %s, want bool or None", v.Type())
+			}
 			continue
 		case "timeout":
 			d, err := durationArg("xe", v)
@@ -281,6 +321,9 @@ func describeXe(args starlark.Tuple, kwargs []starlark.Tuple) string {
 	if !c.check {
 		s += " (check=False)"
 	}
+	if c.readOnly != nil {
+		s += fmt.Sprintf(" (read_only=%s)", starlark.Bool(*c.readOnly))
+	}
 	return s
 }
 
@@ -300,14 +343,14 @@ func (env *Env) timeout(d time.Duration) time.Duration {
 }
 
 // xeBuiltin implements xe(command, *args, minimal=False, check=True,
-// timeout=None, **params).
+// read_only=None, timeout=None, **params).
 func xeBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	c, err := parseXeCall(args, kwargs)
 	if err != nil {
 		return nil, err
 	}
 	command := c.argv[0]
-	read := isReadCommand(command)
+	read := c.read()
 	shown := append([]string{"xe"}, Redact(c.argv)...)
 	if env.DryRun && !read {
 		env.would(Would{Kind: "exec", Argv: append([]string{env.Xe}, shown[1:]...), Text: shellJoin(shown)})

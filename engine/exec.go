@@ -28,7 +28,7 @@ const (
 )
 
 // engineNames are the predeclared names the engine itself provides.
-var engineNames = []string{"step", "param", "refuse", "reboot_and_resume", "warn", "dry_run", "struct", "json", "net", "sleep", "wait_until"}
+var engineNames = []string{"step", "param", "refuse", "reboot_and_resume", "warn", "dry_run", "struct", "json", "net", "sleep", "wait_until", "attempt"}
 
 // predeclaredSet is the fixed set of predeclared names, for compiling.
 var predeclaredSet = sync.OnceValue(func() map[string]bool {
@@ -74,6 +74,7 @@ type liveStep struct {
 	seq     int
 	name    string
 	pos     string
+	attempt int // 1 the first time the step runs
 	changed bool
 	would   []string // dry run: what the step would do
 	// inDoubt: a mutating program was cut off after it started.
@@ -156,6 +157,7 @@ func (r *runner) buildPredeclared() {
 		"net":               builtins.NetModule(),
 		"sleep":             starlark.NewBuiltin("sleep", r.sleepBuiltin),
 		"wait_until":        starlark.NewBuiltin("wait_until", r.waitUntilBuiltin),
+		"attempt":           starlark.NewBuiltin("attempt", r.attemptBuiltin),
 	}
 	for _, f := range builtins.Funcs() {
 		d[f.Name] = r.hostBuiltin(f)
@@ -250,6 +252,7 @@ func (r *runner) runStep(spec stepSpec, body func() (starlark.Value, error)) (st
 		return nil, err
 	}
 	r.cur = s.ls
+	s.ls.attempt = attempt
 	v, err := body()
 	r.cur = nil
 	if err == nil {

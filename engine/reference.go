@@ -57,6 +57,13 @@ sleep(5)  # let the switch port negotiate before the next change`},
 
 st = wait_until(slaves_up, timeout = 60, interval = 2, name = "wait for the slaves of bond51")
 print("active slave: %s" % st.active_slave)`},
+	{"attempt()", `Inside a step function: which attempt of the step this is, 1 the first time it runs, 2 and more when it runs again after an earlier process was cut short in it (a crash, a signal) or after it failed and the run was resumed. A dry run is always attempt 1. On a first attempt a step may trust what an earlier step read about the host (a batched read of the pool); on a later one part of its own work may already be done, so it reads the host again before it acts. Outside a step it is an error.`, `def create_bond(network, pifs, known):
+    if attempt() > 1:
+        known = xe("bond-list", params = "uuid,master,slaves")  # read again: a crash may have left it done
+    for b in known:
+        if sorted(b["slaves"]) == sorted(pifs):
+            return b["uuid"]
+    return xe("bond-create", network_uuid = network, pif_uuids = pifs)`},
 	{"load(\"lib/xen.star\", \"name\", ...)", `Loads names from a file relative to the loading file, inside the runbook's directory; each file runs once per process. The file is pinned with the runbook when a run starts.`, `load("lib/xen.star", "find_host", "pif_by_device")`},
 }
 

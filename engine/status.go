@@ -59,6 +59,8 @@ type Status struct {
 	Holder *Holder `json:"holder,omitempty"`
 	// Backups are the previous contents of the files the run replaced.
 	Backups []Backup `json:"backups"`
+	// Warnings are the messages of the runbook's warn() calls, in order.
+	Warnings []string `json:"warnings"`
 	// Interrupted names the signal that last stopped the run, if any.
 	Interrupted string `json:"interrupted,omitempty"`
 	// Note explains a "none" state that has a journal: one with no
@@ -159,23 +161,25 @@ type fold struct {
 	keepResults  bool
 	children     []Child // of the last session, started and not known to be done
 	lastChildIdx int
+	warned       map[string]bool // the warnings seen so far
 }
 
 func newFold(runDir string, h *journal.Header, keepResults bool) *fold {
 	st := &Status{
-		Runbook: h.Runbook,
-		ID:      h.ID,
-		Params:  statusParams(h),
-		Origin:  h.Origin,
-		RunDir:  runDir,
-		Journal: filepath.Join(runDir, journalName),
-		Log:     filepath.Join(runDir, logName),
-		Started: h.Time,
-		Updated: h.Time,
-		Steps:   []StepStatus{},
-		Backups: []Backup{},
-		records: 1,
-		root:    h.Options.Root,
+		Runbook:  h.Runbook,
+		ID:       h.ID,
+		Params:   statusParams(h),
+		Origin:   h.Origin,
+		RunDir:   runDir,
+		Journal:  filepath.Join(runDir, journalName),
+		Log:      filepath.Join(runDir, logName),
+		Started:  h.Time,
+		Updated:  h.Time,
+		Steps:    []StepStatus{},
+		Backups:  []Backup{},
+		Warnings: []string{},
+		records:  1,
+		root:     h.Options.Root,
 	}
 	return &fold{st: st, lastSession: -1, lastEnd: -1, keepResults: keepResults}
 }
@@ -277,6 +281,8 @@ func (f *fold) add(r *journal.Record) {
 			b.Backup = filepath.Join(st.RunDir, r.File)
 		}
 		st.Backups = append(st.Backups, b)
+	case journal.RecPrint:
+		f.warning(r)
 	case journal.RecInterrupted:
 		st.Interrupted = r.Signal
 	case journal.RecChild:

@@ -115,8 +115,10 @@ func badInputs() []badInput {
 			want: []string{"param device", "no PIF eth7", "eth0, eth1"}},
 		{name: "device-too-long", args: storageNIC("-p", "device=eth0123456789abcd"), code: exitUsage,
 			want: []string{"param device", `"eth0123456789abcd"`, "1-15"}},
-		{name: "gateway-off-subnet", args: storageNIC("-p", "gateway=10.10.99.1"), code: exitUsage, reads: true,
-			want: []string{"param gateway", "10.10.99.1", "10.10.52.0/24", "or no gateway"}},
+		{name: "gateway-without-routes", args: storageNIC("-p", "gateway=10.10.99.1"), code: exitUsage, reads: true,
+			want: []string{"param gateway", "10.10.99.1", "only on the management interface", "--param routes="}},
+		{name: "gateway-off-subnet", args: storageNIC("-p", "gateway=10.10.99.1", "-p", "routes=10.20.0.0/16"), code: exitUsage, reads: true,
+			want: []string{"param gateway", "10.10.99.1", "10.10.52.0/24", "reachable"}},
 		{name: "guests-running-no-evacuate", args: []string{"run", "nfs-bond", "-p", "ip=10.10.51.11", "-p", "netmask=255.255.255.0"}, code: exitUsage, reads: true,
 			want: []string{"db01", "web01", "evacuate=true"}},
 		{name: "unknown-host", args: nfsBond("-p", "host=xen09"), code: exitUsage, reads: true,
@@ -204,10 +206,10 @@ func badInputs() []badInput {
 		{name: "xe-not-on-path", code: exitNothingChanged,
 			env:  []string{"RUNBOOK_XE=xe", "PATH=/nonexistent"},
 			args: storageNIC(),
-			want: []string{"xe host-list", `"xe" was not found`, "--xe"}},
+			want: []string{"xe pif-list host-uuid=", `"xe" was not found`, "--xe"}},
 		{name: "xe-exits-1", code: exitFailed, reads: true,
 			setup: func(t *testing.T, h *host) []string {
-				h.fault("--call", "2", "--fail", "--stderr", "The server failed to handle your request, due to an internal error.")
+				h.fault("--call", "1", "--fail", "--stderr", "The server failed to handle your request, due to an internal error.")
 				return storageNIC()
 			},
 			want: []string{"xe pif-list host-uuid=", "exit status 1", "The server failed to handle your request, due to an internal error.", "runbook resume"}},
@@ -226,7 +228,7 @@ func badInputs() []badInput {
 				})
 				return storageNIC("--call-timeout", "300ms")
 			},
-			want: []string{"xe host-list", "no answer within 300ms", "--call-timeout"}},
+			want: []string{"xe pif-list host-uuid=", "no answer within 300ms", "--call-timeout"}},
 		{name: "xapi-not-back-after-reboot", code: exitFailed, init: []string{"--xapi-delay", "1000"}, reads: true,
 			// The run failed, so it ended: the boot hook goes.
 			ignore: []string{"etc/systemd/system/runbook-resume.service", "etc/systemd/system/multi-user.target.wants/runbook-resume.service"},
@@ -500,8 +502,8 @@ func TestSignals(t *testing.T) {
 		code int
 		call int // the xe call during which the signal comes
 	}{
-		{syscall.SIGINT, "SIGINT", 130, 7},
-		{syscall.SIGTERM, "SIGTERM", 143, 9},
+		{syscall.SIGINT, "SIGINT", 130, 4},   // pif-param-set
+		{syscall.SIGTERM, "SIGTERM", 143, 6}, // pif-plug
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/runbook-dev/runbook/builtins"
 )
 
 // crashInit are the `sim init` options of the crash matrix: xapi fails
@@ -52,16 +54,24 @@ func runBaseline(t *testing.T, args []string, init ...string) baseline {
 func prog(argv []string) string { return filepath.Base(argv[0]) }
 
 // mutating reports whether a simulated program call changes the host:
-// everything but the xe reads (the README's classification).
+// everything but the xe reads (the classification of the xe builtin, as
+// the README states it) and the programs that only look: ip's show and
+// get, ping and journalctl.
 func mutating(argv []string) bool {
-	if prog(argv) != "xe" {
+	switch prog(argv) {
+	case "xe":
+		return len(argv) >= 2 && !builtins.IsReadCommand(argv[1])
+	case "ping", "journalctl":
+		return false
+	case "ip":
+		for _, a := range argv[1:] {
+			if a == "show" || a == "get" || a == "list" {
+				return false
+			}
+		}
 		return true
 	}
-	if len(argv) < 2 {
-		return false
-	}
-	cmd := argv[1]
-	return !(strings.HasSuffix(cmd, "-list") || strings.HasSuffix(cmd, "-param-get") || strings.HasSuffix(cmd, "-param-list") || cmd == "help")
+	return true
 }
 
 // callKey names a call independently of where the host lives.
@@ -95,6 +105,7 @@ func TestCrashMatrix(t *testing.T) {
 	}{
 		{"nfs-bond", nfsBondArgs, nil},
 		{"storage-nic", storageNICArgs, nil},
+		{"storage-bond", storageBondArgs, nil},
 		// xe on a pool member: every call goes through the coordinator.
 		{"storage-nic-on-a-member", storageNICArgs, []string{"--member"}},
 	} {
@@ -277,13 +288,16 @@ func storyProblems(recs []record, steps []stepStatus, kills []kill) []string {
 			problems = append(problems, fmt.Sprintf("journal: no session of the killed process %d", k.pid))
 			continue
 		}
+		// The last record that says where the process was: a step's
+		// backups and prints come between its started record and its
+		// programs.
 		last := recs[at]
 		for _, r := range recs[at+1:] {
 			if r.Type == "session" {
 				break
 			}
-			if r.Type == "child" {
-				continue // the program itself, journaled before it was waited for
+			if r.Type == "child" || r.Type == "backup" || r.Type == "print" {
+				continue // the program itself (journaled before it was waited for), a step's backups and prints
 			}
 			last = r
 		}
@@ -548,10 +562,11 @@ func keys[V any](m map[string]V) []string {
 }
 
 // TestFileWriteKilledThenResumed leaves a host and a journal as a SIGKILL
-// inside file_write leaves them (the started record of "write
-// ifcfg-eth2" last, the target not yet renamed into place, a temporary
-// file beside it), then resumes: the step runs again and the host ends
-// as an uninterrupted run leaves it, with no temporary file.
+// inside file_write leaves them (the started record of "configure
+// bond51", the step that writes the ifcfg files, last; ifcfg-eth2 not yet
+// renamed into place, a temporary file beside it), then resumes: the
+// step runs again and the host ends as an uninterrupted run leaves it,
+// with no temporary file.
 // builtins.TestFileWriteKilledBeforeRename kills a real process there.
 func TestFileWriteKilledThenResumed(t *testing.T) {
 	t.Parallel()
@@ -584,7 +599,8 @@ func TestFileWriteKilledThenResumed(t *testing.T) {
 			if r := h.bootAndResume(); !r.killed() {
 				t.Fatalf("the boot hook's resume: got %v, want killed at ifup", r)
 			}
-			// Back to the moment the write of ifcfg-eth2 was in flight.
+			// Back to the moment the write of ifcfg-eth2, the first of
+			// the step, was in flight.
 			jpath := h.status().Journal
 			data, err := os.ReadFile(jpath)
 			if err != nil {
@@ -593,12 +609,12 @@ func TestFileWriteKilledThenResumed(t *testing.T) {
 			lines := strings.SplitAfter(string(data), "\n")
 			cut := -1
 			for i, l := range lines {
-				if strings.Contains(l, `"type":"started"`) && strings.Contains(l, `"name":"write ifcfg-eth2"`) {
+				if strings.Contains(l, `"type":"started"`) && strings.Contains(l, `"name":"configure bond51"`) {
 					cut = i + 1
 				}
 			}
 			if cut < 0 {
-				t.Fatalf("no started record of write ifcfg-eth2 in the journal")
+				t.Fatalf("no started record of configure bond51 in the journal")
 			}
 			if err := os.WriteFile(jpath, []byte(strings.Join(lines[:cut], "")), 0o600); err != nil {
 				t.Fatal(err)
@@ -627,8 +643,8 @@ func TestFileWriteKilledThenResumed(t *testing.T) {
 				problems = append(problems, "host differs from an uninterrupted run (a temporary file left?):\n"+d)
 			}
 			for _, s := range st.Steps {
-				if s.Name == "write ifcfg-eth2" && s.Attempts != 2 {
-					problems = append(problems, fmt.Sprintf("status: write ifcfg-eth2 has %d attempts, want 2", s.Attempts))
+				if s.Name == "configure bond51" && s.Attempts != 2 {
+					problems = append(problems, fmt.Sprintf("status: configure bond51 has %d attempts, want 2", s.Attempts))
 				}
 			}
 			fileWriteFigure.add(len(problems) == 0, d != "")

@@ -1,6 +1,6 @@
 // Package reliability proves that runbook loses nothing: it drives the
 // built runbook binary as a process against simulated hosts and checks
-// crash recovery (a SIGKILL at every program call of both shipped
+// crash recovery (a SIGKILL at every program call of the shipped
 // runbooks), torn journals, reboots, bad inputs, concurrent runs and the
 // security promises of the README. Each category counts what it tried and
 // how it went; TestMain prints one summary line per category at the end,
@@ -219,6 +219,9 @@ func newHost(t testing.TB, initArgs ...string) *host {
 		"RUNBOOK_IFUP="+filepath.Join(h.root, "bin", "ifup"),
 		"RUNBOOK_REBOOT="+filepath.Join(h.root, "bin", "reboot"),
 		"RUNBOOK_STATE_DIR="+h.state,
+		// The simulated ip and ping are found next to xe; where a test
+		// wraps xe in a script of its own, they are found on PATH.
+		"PATH="+filepath.Join(h.root, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
 	)
 	args := append([]string{"sim", "init"}, initArgs...)
 	h.must(append(args, h.root)...)
@@ -576,6 +579,8 @@ func waitFile(t testing.TB, path string) {
 var (
 	nfsBondArgs    = []string{"nfs-bond", "-p", "ip=10.10.51.11", "-p", "netmask=255.255.255.0", "-p", "evacuate=true"}
 	storageNICArgs = []string{"storage-nic", "-p", "device=eth1", "-p", "ip=10.10.52.11", "-p", "netmask=255.255.255.0"}
+	// storage-bond configures the whole pool from xen01.
+	storageBondArgs = []string{"storage-bond", "-p", "addresses=xen01=10.10.51.11,xen02=10.10.51.12,xen03=10.10.51.13", "-p", "netmask=255.255.255.0"}
 )
 
 // finish recovers the run until it ends (succeeded or failed), at most

@@ -62,8 +62,12 @@
 // in the format of the XenServer 4.19 kernel, whose default mode is
 // balance-slb. ip (iproute 4.11) and ping (iputils s20160308) read the
 // kernel: ping is answered by the filers of InitOptions.Filers on their
-// own subnet, over a link that is up and has carrier, if the packet fits
-// the link's MTU or may be fragmented.
+// own subnet (or behind a static route of the network), over a link that
+// is up and has carrier, if the packet fits the link's MTU or may be
+// fragmented. A network's other-config:static-routes
+// (SUBNET/PREFIXLEN/GATEWAY,...; one bad entry and xapi ignores them
+// all) become routes of its bridge when a PIF on it is brought up, as
+// networkd adds them.
 //
 // xe-switch-network-backend changes network.conf and the bridge
 // blacklist; the running backend changes only at the next boot.
@@ -88,7 +92,9 @@
 // host-get-vms-which-prevent-evacuation prints the others with the error
 // code and its raw parameters as reason. InitOptions.MemoryFree fills the
 // other hosts. VLAN, tunnel and SR-IOV PIFs, and HA or the redo log, block
-// the PIF changes xapi blocks. Objects of these kinds draw their
+// the PIF changes xapi blocks; the redo log is also recorded, as xapi
+// does, in every host's local database (var/lib/xcp/local.db,
+// redo_log.enabled). Objects of these kinds draw their
 // identifiers from sequences of their own, so they leave the others as
 // they were.
 //

@@ -484,6 +484,13 @@ func (p *proc) lookupRoute(addr string) (route, bool) {
 			r = route{dst: addr, dev: a.dev, src: a.ip}
 		}
 	}
+	if sr, bits := k.staticRoute(addr); bits > best {
+		for _, a := range p.ipAddrs() {
+			if a.dev == sr.Device && !a.secondary && sameSubnet(a.ip, sr.Gateway, a.prefix) {
+				return route{dst: addr, via: sr.Gateway, dev: sr.Device, src: a.ip}, true
+			}
+		}
+	}
 	if best >= 0 {
 		return r, true
 	}
@@ -562,6 +569,18 @@ func (p *proc) ipRouteCmd(args []string) int {
 			v := n.IP.To4()
 			rows = append(rows, row{uint32(v[0])<<24 | uint32(v[1])<<16 | uint32(v[2])<<8 | uint32(v[3]),
 				fmt.Sprintf("%s dev %s proto kernel scope link src %s %s\n", n, a.dev, a.ip, down)})
+		}
+		for _, sr := range k.Routes {
+			_, n, err := net.ParseCIDR(sr.Dst)
+			if err != nil || !k.linkUp(sr.Device) {
+				continue
+			}
+			v := n.IP.To4()
+			if v == nil {
+				continue
+			}
+			rows = append(rows, row{uint32(v[0])<<24 | uint32(v[1])<<16 | uint32(v[2])<<8 | uint32(v[3]),
+				fmt.Sprintf("%s via %s dev %s \n", n, sr.Gateway, sr.Device)})
 		}
 		sort.SliceStable(rows, func(i, j int) bool { return rows[i].key < rows[j].key })
 		for _, r := range rows {

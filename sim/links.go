@@ -34,10 +34,11 @@ func (k *kernel) removeLink(dev string) {
 	k.flushAddrs(dev)
 }
 
-// flushAddrs removes the addresses of a device, and the default route
-// through it, as `ip addr flush` does.
+// flushAddrs removes the addresses of a device, and the default and
+// static routes through it, as `ip addr flush` does.
 func (k *kernel) flushAddrs(dev string) {
 	k.Addrs = slices.DeleteFunc(k.Addrs, func(a kaddr) bool { return a.Device == dev })
+	k.Routes = slices.DeleteFunc(k.Routes, func(r kstatic) bool { return r.Device == dev })
 	if k.DefaultRoute.Device == dev {
 		k.DefaultRoute = kroute{}
 	}
@@ -109,6 +110,7 @@ func (m *model) syncLocalAddr(p *pifRec) {
 			k.DefaultRoute = kroute{Gateway: p.Gateway, Device: n.Bridge}
 		}
 	}
+	k.syncStaticRoutes(n)
 }
 
 // pifPorts are the NICs under a PIF: its own device, or the members of

@@ -178,6 +178,8 @@ type kernel struct {
 	Bonds        []*kbond `json:"bonds,omitempty"`
 	Addrs        []kaddr  `json:"addrs,omitempty"`
 	DefaultRoute kroute   `json:"default_route"`
+	// Routes are the static routes networkd added (routes.go).
+	Routes []kstatic `json:"routes,omitempty"`
 	// NextIndex is the interface index the next link gets (lo is 1).
 	NextIndex int `json:"next_index"`
 }

@@ -195,6 +195,11 @@ func (p *proc) ping(args []string) int {
 			onSubnet = true
 		}
 	}
+	// A filer behind a static route of the network (routes.go): the
+	// gateway forwards to it.
+	if sr, bits := k.staticRoute(dst); bits >= 0 && sr.Device == dev && routed && r.via == sr.Gateway {
+		onSubnet = true
+	}
 	answers := dev == "lo" || p.m.filerAt(dst) && onSubnet && k.linkUp(dev) && p.m.carrier(h, dev) && size+28 <= max(filerMTU, mtu)
 	sent, recv, errs := 0, 0, 0
 	var times []int

@@ -30,12 +30,12 @@ func poolHADisable(x *xeCall) error {
 func poolEnableRedoLog(x *xeCall) error {
 	sr, _ := x.param("sr-uuid")
 	x.m.Pool.RedoLog, x.m.Pool.RedoLogSR = true, sr
-	return nil
+	return x.p.setLocalDBKey("redo_log.enabled", "true")
 }
 
 func poolDisableRedoLog(x *xeCall) error {
 	x.m.Pool.RedoLog, x.m.Pool.RedoLogSR = false, ""
-	return nil
+	return x.p.setLocalDBKey("redo_log.enabled", "false")
 }
 
 // assertNoProtection refuses to change an attached PIF while HA or the

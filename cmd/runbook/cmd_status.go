@@ -32,7 +32,8 @@ so and exits 0.
    "error": str|null, "changed_host": bool, "source_changed": bool,
    "origin": str, "run_dir": str, "journal": str, "log": str,
    "started": str, "updated": str, "holder": {...} (running),
-   "backups": [{"path": str, "backup": str, "existed": bool, "step": int}]}
+   "backups": [{"path": str, "backup": str, "existed": bool, "step": int}],
+   "warnings": [str] (what the runbook's warn() said, in order)}
 With no run: {"state": "none"}; with a journal that has no complete header
 (the run never started): {"state": "none", "note": str}. "children" lists
 programs a killed process left running: [{"pid", "prog", "step"}].`,
@@ -124,6 +125,12 @@ func printStatus(w io.Writer, st *engine.Status) {
 	}
 	for _, ch := range st.Children {
 		fmt.Fprintf(w, "child:    pid %d (%s) of step %d is still running, started by a process that is gone\n", ch.PID, ch.Prog, ch.Step)
+	}
+	if len(st.Warnings) > 0 {
+		fmt.Fprintln(w, "warnings:")
+		for _, m := range st.Warnings {
+			fmt.Fprintf(w, "  %s\n", strings.ReplaceAll(m, "\n", "\n  "))
+		}
 	}
 	if len(st.Backups) > 0 {
 		fmt.Fprintln(w, "backups:")
