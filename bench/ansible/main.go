@@ -1,7 +1,8 @@
 // Command ansible times the storage-nic procedure on one simulated host
 // through ansible-playbook two ways: with the collection's
 // runbook.xen.run (bench/ansible/runbook.yml) and as plain Ansible, one
-// ansible.builtin.command task per xe call (bench/ansible/plain.yml); on
+// ansible.builtin.command task per program call (xe, ip) with the
+// runbook's checks as asserts (bench/ansible/plain.yml); on
 // the same machine, alternating, many times. It prints the median wall
 // time of each side and their ratio.
 //
