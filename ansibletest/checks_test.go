@@ -82,13 +82,15 @@ func mustOutput(t *testing.T, cmd *exec.Cmd) []byte {
 	return out
 }
 
-// TestPluginUtils runs the unit tests of the controller-side helpers
+// TestPluginUtils runs the unit tests of the controller-side helpers and
+// of runbook.xen.run's argument spec against its documentation
 // (ansible/tests/unit) with the Python that runs Ansible.
 func TestPluginUtils(t *testing.T) {
 	need(t)
 	t.Parallel()
 	cmd := exec.Command(ansiblePython(t), "-m", "unittest", "-v",
-		"ansible_collections.runbook.xen.tests.unit.plugins.plugin_utils.test_runbook")
+		"ansible_collections.runbook.xen.tests.unit.plugins.plugin_utils.test_runbook",
+		"ansible_collections.runbook.xen.tests.unit.plugins.action.test_run")
 	cmd.Dir = collections
 	cmd.Env = ansibleEnv()
 	out, err := cmd.CombinedOutput()

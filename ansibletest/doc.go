@@ -13,7 +13,8 @@
 // host leaves the third untouched and a re-run after the fix continues;
 // the controller killed during the second host's reboot, then a re-run
 // completes without a second reboot), storage-nic per host, storage-bond
-// once per pool, the actions' errors and refusals, the unit tests of the
+// once per pool, the actions' errors and refusals, a secret parameter
+// delivered without leaving a trace (TestSecrets), the unit tests of the
 // controller-side helpers, and the part of ansible-test sanity that works
 // offline.
 //

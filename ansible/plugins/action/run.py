@@ -10,23 +10,26 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import os
 import random
+import tempfile
 import time
 
+from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.runbook.xen.plugins.plugin_utils import runbook as rb
 
-VALID_ARGS = frozenset((
-    "runbook", "params", "state_dir", "binary", "src", "root", "xe", "ifup", "reboot",
-    "timeout", "reboot_timeout", "poll",
-))
+# The argument spec (plugin_utils/runbook.py): the valid options, their
+# defaults, and the ones whose values are masked (no_log).
+ARGUMENT_SPEC = rb.RUN_ARGUMENT_SPEC
+DEFAULT_TIMEOUT = ARGUMENT_SPEC["timeout"]["default"]
+DEFAULT_REBOOT_TIMEOUT = ARGUMENT_SPEC["reboot_timeout"]["default"]
+DEFAULT_POLL = ARGUMENT_SPEC["poll"]["default"]
 
-DEFAULT_TIMEOUT = 3600
-DEFAULT_REBOOT_TIMEOUT = 900
-DEFAULT_POLL = 5
+VALID_ARGS = frozenset(ARGUMENT_SPEC)
 
 
 class Failure(Exception):
@@ -46,10 +49,14 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         self._supports_check_mode = True
+        # The values of the secrets, as the task gave them (whatever the
+        # option check says of them), are masked in all the task returns.
+        self._masks = rb.secret_forms(rb.no_log_values(ARGUMENT_SPEC, self._task.args))
+        self._secret_files = []
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         if result.get("failed") or result.get("skipped"):
-            return result
+            return rb.masked(result, self._masks)
         try:
             result.update(self._run())
         except Failure as e:
@@ -59,7 +66,18 @@ class ActionModule(ActionBase):
             result.setdefault("changed", False)
         except rb.RemoteError as e:
             result.update(failed=True, changed=False, msg=to_text(e))
-        return result
+        finally:
+            if self._secret_files and not self._remove_secret_files():
+                # Still there (the host was down): the task's temporary
+                # directory (mode 0700) goes with Ansible's clean-up.
+                result.setdefault("warnings", []).append(
+                    "runbook.xen.run: could not remove the secret files %s from the target; remove them "
+                    "(rm -f -- %s)" % (", ".join(self._secret_files), rb.shell_join(self._secret_files)))
+        return rb.masked(result, self._masks)
+
+    def _vvv(self, msg):
+        """A -vvv line, secrets masked."""
+        self._display.vvv(rb.masked(msg, self._masks))
 
     # Options.
 
@@ -70,6 +88,7 @@ class ActionModule(ActionBase):
         o["runbook"] = rb.check_str(args, "runbook", problems, required=True)
         o["params"] = args.get("params") or {}
         o["param_argv"] = rb.param_argv(o["params"], problems)
+        o["secrets"] = rb.secret_values(args.get("secrets"), problems, o["params"])
         o["src"] = rb.check_str(args, "src", problems)
         o["timeout"] = rb.check_number(args, "timeout", problems, DEFAULT_TIMEOUT)
         o["reboot_timeout"] = rb.check_number(args, "reboot_timeout", problems, DEFAULT_REBOOT_TIMEOUT)
@@ -124,16 +143,27 @@ class ActionModule(ActionBase):
                 return out
             binary = self._install(staged) if install else o["binary"]
             if status.get("state") in (rb.STATE_INTERRUPTED, rb.STATE_FAILED):
+                # runbook keeps a run's secrets for its resume.
                 status = self._start(binary, ["resume"], status, boot)
             else:
-                self._display.vvv("runbook.xen.run: watching %s" % rb.describe_run(status))
+                self._vvv("runbook.xen.run: watching %s" % rb.describe_run(status))
         elif check:
-            out.update(self._dry_run(staged or o["binary"]))
+            secret_argv = self._deliver_secrets()
+            try:
+                out.update(self._dry_run(staged or o["binary"], secret_argv))
+            finally:
+                self._remove_secret_files()
             out["changed"] = out["changed"] or install
             return out
         else:
             binary = self._install(staged) if install else o["binary"]
-            status = self._start(binary, ["run", o["runbook"]] + o["param_argv"], status, boot)
+            secret_argv = self._deliver_secrets()
+            try:
+                status = self._start(binary, ["run", o["runbook"]] + o["param_argv"] + secret_argv, status, boot)
+            finally:
+                # runbook has read them (and keeps them for a resume in the
+                # run's directory, mode 0600, until the run ends).
+                self._remove_secret_files()
 
         status = self._watch(binary, status, boot)
         after = self._boot_id()
@@ -196,6 +226,51 @@ class ActionModule(ActionBase):
                 o["binary"], o["src"], rb.output_of(res)))
         return o["binary"]
 
+    def _deliver_secrets(self):
+        """Write each secret to a file of mode 0600 in the task's temporary
+        directory on the target (mode 0700), by file transfer: the files
+        are made and restricted first, then filled, so a value is never
+        readable by others, nor on a command line. Returns the --secret
+        NAME=PATH arguments; the files are removed by
+        _remove_secret_files."""
+        secrets = self._o["secrets"]
+        if not secrets:
+            return []
+        shell = self._connection._shell
+        tmpdir = shell.tmpdir or self._make_tmp_path()
+        paths = dict((name, shell.join_path(tmpdir, "secret-" + name)) for name in secrets)
+        self._secret_files = sorted(paths.values())
+        self._must(["touch", "--"] + self._secret_files, "create the secret files")
+        self._must(["chmod", "0600", "--"] + self._secret_files, "restrict the secret files")
+        for name in sorted(secrets):
+            # mkstemp makes a 0600 file, here in Ansible's own temporary
+            # directory on the controller (0700, removed when it exits).
+            fd, local = tempfile.mkstemp(prefix="runbook-secret-", dir=C.DEFAULT_LOCAL_TMP)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(secrets[name].encode("utf-8"))
+                self._transfer_file(local, paths[name])
+            finally:
+                os.unlink(local)
+        return rb.secret_argv(paths)
+
+    def _remove_secret_files(self):
+        """Remove the secret files from the target; False when they could
+        not be (the connection failed: the host may be rebooting)."""
+        if not self._secret_files:
+            return True
+        argv = ["rm", "-f", "--"] + self._secret_files
+        try:
+            res = self._remote.run(argv)
+        except rb.ConnectionLost as e:
+            self._vvv("runbook.xen.run: remove the secret files: the connection failed (%s); trying again later" % e)
+            return False
+        if res["rc"] != 0:
+            self._vvv("runbook.xen.run: %s exited %d: %s" % (rb.shell_join(argv), res["rc"], rb.output_of(res)))
+            return False
+        self._secret_files = []
+        return True
+
     def _must(self, argv, what):
         res = self._exec(argv, what)
         if res["rc"] != 0:
@@ -225,13 +300,13 @@ class ActionModule(ActionBase):
         """Run `runbook run ...` or `runbook resume` and return the status
         of the run it started or continued."""
         argv = rb.runbook_argv(self._o, *args, binary=binary)
-        self._display.vvv("runbook.xen.run: %s" % rb.shell_join(argv))
+        self._vvv("runbook.xen.run: %s" % rb.shell_join(argv))
         try:
             res = self._remote.run(argv)
         except rb.ConnectionLost as e:
             # A real host can go down under the command that rebooted it:
             # the status says what happened once it is back.
-            self._display.vvv("runbook.xen.run: the connection failed during the run (%s); following the host" % e)
+            self._vvv("runbook.xen.run: the connection failed during the run (%s); following the host" % e)
             return {"state": rb.STATE_REBOOTING, "lost": True}
         if res["rc"] == rb.EXIT_NOT_FOUND:
             raise Failure("runbook is not installed on the target at %s: %s" % (binary, rb.output_of(res)))
@@ -242,7 +317,7 @@ class ActionModule(ActionBase):
         if new and status.get("state") not in (rb.STATE_NONE, None):
             # Refused, or stopped by a signal: the run says why.
             return status
-        raise Failure("%s: exit status %d: %s" % (rb.shell_join(argv), res["rc"], rb.output_of(res)),
+        raise Failure("%s: exit status %d: %s%s" % (rb.shell_join(argv), res["rc"], rb.output_of(res), secret_hint(res)),
                       state=rb.STATE_NONE, run_id=None, status=status, rc=res["rc"])
 
     def _watch(self, binary, status, boot):
@@ -294,13 +369,13 @@ class ActionModule(ActionBase):
                 self._remote.reset()
                 status = dict(status, state=rb.STATE_REBOOTING)
 
-    def _dry_run(self, binary):
+    def _dry_run(self, binary, secret_argv):
         """Check mode: the dry run, as changed, steps and diff."""
         o = self._o
-        argv = rb.runbook_argv(o, "run", o["runbook"], *(o["param_argv"] + ["--dry-run", "--json"]), binary=binary)
+        argv = rb.runbook_argv(o, "run", o["runbook"], *(o["param_argv"] + secret_argv + ["--dry-run", "--json"]), binary=binary)
         res = self._exec(argv, "runbook run --dry-run")
         if not res["stdout"].strip():
-            raise Failure("%s: exit status %d: %s" % (rb.shell_join(argv), res["rc"], rb.output_of(res)),
+            raise Failure("%s: exit status %d: %s%s" % (rb.shell_join(argv), res["rc"], rb.output_of(res), secret_hint(res)),
                           state=rb.STATE_NONE, rc=res["rc"])
         doc = rb.parse_json(res["stdout"], "runbook run --dry-run --json")
         out = {
@@ -320,6 +395,15 @@ class ActionModule(ActionBase):
                 msg = "dry run of %s refused:\n  %s" % (o["runbook"], "\n  ".join(lines))
             raise Failure(msg, **out)
         return out
+
+
+def secret_hint(res):
+    """How to give a secret parameter, when runbook's refusal names
+    --secret (a secret missing, or given in params)."""
+    if "--secret" not in rb.output_of(res):
+        return ""
+    return ("\nrunbook.xen.run: give the runbook's secret parameters in the task's secrets option "
+            "(secrets: {NAME: value}, the value from a vault variable), never in params")
 
 
 def dry_run_diff(doc):

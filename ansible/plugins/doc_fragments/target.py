@@ -43,7 +43,7 @@ options:
 notes:
   - Nothing runs Python on the target. The action runs on the controller and reaches the target with
     low-level commands over the connection (the runbook binary, C(xe), C(cat), C(sha256sum), C(mkdir), C(cp),
-    C(chmod), C(mv)), as M(ansible.builtin.reboot) does, so it works on dom0s whose Python is 2.7 or 3.6
+    C(chmod), C(mv), C(touch), C(rm)) and file transfer, as M(ansible.builtin.reboot) does, so it works on dom0s whose Python is 2.7 or 3.6
     (XenServer 8, XCP-ng 8.x) with any supported controller.
   - Every command is built from an argument list, each argument shell-quoted.
 '''

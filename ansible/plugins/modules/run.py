@@ -43,6 +43,31 @@ options:
         C(null) value leaves the parameter at its default.
       - Every problem with them is reported at once before anything runs, by the task or by runbook
         itself (exit status 2, nothing changed).
+      - A secret parameter (C(type = "secret") in the runbook, such as a password) goes in I(secrets)
+        instead; runbook refuses it here.
+    type: dict
+    default: {}
+  secrets:
+    description:
+      - The values of the runbook's secret parameters (those of type C(secret)), by name, as
+        strings. runbook takes a secret only from a file or the environment, never from C(-p), since a
+        command line is visible in C(ps).
+      - The task writes each value to a file of mode 0600 in its temporary directory on the target
+        (mode 0700), by file transfer, never on a command line; passes C(--secret NAME=PATH) to
+        C(runbook run) (and to the dry run in check mode); and removes the files once that command
+        has returned, whether the run succeeded, failed or was refused. If the host could not be
+        reached to remove them, the task tries again at its end, then warns naming them.
+      - This option is C(no_log), so marked in the action's argument spec. Its values never appear in a
+        command line, the result or a log line, and are masked as C(********) wherever they would
+        appear in what the task returns (C(msg), C(status), C(warnings), the excerpts of the run's
+        output), as they are and as JSON quotes them. runbook itself masks them as C(<secret>) in its
+        journal, status, log and messages.
+      - Give the values from variables (Ansible Vault), not as literals in the task, so that the
+        playbook holds no secret; with C(display_args_to_stdout) Ansible prints the task's arguments
+        as written, before templating.
+      - Only a run the task starts, or a dry run, reads them. A run the task continues (resumed or
+        watched) keeps the secrets it was started with; runbook keeps them for a resume in the run's
+        directory (mode 0600) until the run ends.
     type: dict
     default: {}
   src:
@@ -119,6 +144,14 @@ EXAMPLES = r'''
 - name: What it did
   ansible.builtin.debug:
     msg: "{{ bond.steps | map(attribute='name') | zip(bond.steps | map(attribute='status')) | list }}"
+
+- name: A runbook with a secret parameter (a password), from Ansible Vault
+  runbook.xen.run:
+    runbook: /srv/site/nfs-sr.star
+    params:
+      server: 10.10.51.5
+    secrets:
+      password: "{{ vault_nfs_password }}"
 
 - name: A site's own copy of a runbook, on a simulated host in CI
   runbook.xen.run:

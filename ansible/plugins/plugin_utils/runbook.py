@@ -3,8 +3,8 @@
 
 Everything here runs on the Ansible controller. The target (a XenServer /
 XCP-ng dom0, whose Python may be 2.7 or 3.6) only ever runs the runbook
-binary, xe and a few POSIX tools (cat, sha256sum, mkdir, cp, chmod, mv),
-through the connection's low-level command execution, as
+binary, xe and a few POSIX tools (cat, sha256sum, mkdir, cp, chmod, mv,
+touch, rm), through the connection's low-level command execution, as
 ansible.builtin.reboot does. Every command is built from an argument
 list and each argument is shell-quoted: nothing of the task's values is
 ever interpreted by the target's shell.
@@ -12,7 +12,9 @@ ever interpreted by the target's shell.
 The runbook CLI contract relied on (README of the runbook project):
 ``runbook status --json`` (states none, running, rebooting, interrupted,
 failed, succeeded, aborted; steps; changed_host; error; warnings),
-``runbook run RUNBOOK -p NAME=VALUE ... [--dry-run --json]``,
+``runbook run RUNBOOK -p NAME=VALUE ... [--secret NAME=FILE ...]
+[--dry-run --json]`` (a secret parameter only ever from a file or the
+environment; one trailing newline of the file is not part of the value),
 ``runbook resume``, the global options ``--state-dir --root --xe --ifup
 --reboot``, and the exit statuses 0 (done, or paused for a reboot), 1
 (failed), 2 (nothing changed: usage, parameters, refusal), 3 (busy).
@@ -60,6 +62,28 @@ EXIT_NOT_FOUND = 127
 
 # ssh's exit status when the connection itself failed.
 EXIT_SSH_LOST = 255
+
+# RUN_ARGUMENT_SPEC is the argument spec of runbook.xen.run, as its
+# documentation (plugins/modules/run.py and the runbook.xen.target
+# fragment) describes it (tests/unit checks that they agree). The action
+# checks the options itself, to report every problem at once in its own
+# words; the spec names the valid options and marks the ones whose values
+# are masked (no_log) in all the task returns.
+RUN_ARGUMENT_SPEC = {
+    "runbook": {"type": "str", "required": True},
+    "params": {"type": "dict", "default": {}},
+    "secrets": {"type": "dict", "default": {}, "no_log": True},
+    "src": {"type": "path"},
+    "timeout": {"type": "int", "default": 3600},
+    "reboot_timeout": {"type": "int", "default": 900},
+    "poll": {"type": "float", "default": 5},
+    "binary": {"type": "path", "default": DEFAULT_BINARY},
+    "state_dir": {"type": "path", "default": DEFAULT_STATE_DIR},
+    "root": {"type": "path"},
+    "xe": {"type": "str"},
+    "ifup": {"type": "str"},
+    "reboot": {"type": "str"},
+}
 
 PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -276,6 +300,125 @@ def param_argv(params, problems):
             problems.append("params.%s: contains a control character" % name)
             continue
         argv += ["-p", "%s=%s" % (name, text)]
+    return argv
+
+
+# Secrets.
+
+# What a secret's value becomes in everything the actions return.
+SECRET_MASK = "********"
+
+
+def _control_char(c):
+    """A character runbook refuses in any value (C0, DEL, C1, U+2028/9)."""
+    o = ord(c)
+    return o < 0x20 or o == 0x7F or 0x80 <= o < 0xA0 or o in (0x2028, 0x2029)
+
+
+def secret_values(secrets, problems, params=None):
+    """The secrets option: the values of the runbook's secret parameters
+    by name, as strings (a null value leaves the parameter out). Every
+    problem is added to problems, and none quotes a value."""
+    if secrets is None:
+        return {}
+    if not isinstance(secrets, dict):
+        problems.append("secrets: got a %s, want a dict such as {password: ...} (the value from a vault "
+                        "variable)" % type(secrets).__name__)
+        return {}
+    out = {}
+    for name in sorted(secrets, key=str):
+        v = secrets[name]
+        if not isinstance(name, str) or not PARAM_NAME.match(name):
+            problems.append("secrets: %r is not a parameter name" % (name,))
+            continue
+        if isinstance(params, dict) and name in params:
+            problems.append("secrets.%s: also given in params, whose values reach the target's command line; "
+                            "give a secret parameter in secrets only" % name)
+        if v is None:
+            continue
+        if not isinstance(v, str):
+            kind = type(v).__name__
+            problems.append("secrets.%s: got %s %s, want a string (quote it: YAML reads 0123 or 1e3 as a number "
+                            "and changes it)" % (name, "an" if kind[:1] in "aeiou" else "a", kind))
+            continue
+        if v == "":
+            problems.append("secrets.%s: empty; want the secret's value" % name)
+            continue
+        if any(_control_char(c) for c in v):
+            problems.append("secrets.%s: contains a control character (newline, tab, NUL...), which runbook "
+                            "refuses in any value" % name)
+            continue
+        out[name] = v
+    return out
+
+
+def no_log_values(argument_spec, args):
+    """The values of the task's options marked no_log in argument_spec:
+    every string (and number) inside them, whatever their shape, so that
+    even a value the option check refuses is masked."""
+    out = set()
+
+    def walk(v):
+        if isinstance(v, bool) or v is None:
+            return
+        if isinstance(v, dict):
+            for item in v.values():
+                walk(item)
+        elif isinstance(v, (list, tuple, set)):
+            for item in v:
+                walk(item)
+        elif isinstance(v, (int, float)):
+            out.add(str(v))
+        elif v != "":
+            out.add(str(v))
+
+    for name, spec in argument_spec.items():
+        if spec.get("no_log"):
+            walk((args or {}).get(name))
+    return out
+
+
+def secret_forms(values):
+    """Each value as it is and as JSON and Python quote it (a value with a
+    quote, a backslash or a non-ASCII letter looks otherwise in a JSON
+    excerpt or a repr), longest first, so that no part of a longer one is
+    left when a shorter one inside it is masked."""
+    forms = set()
+    for v in values:
+        if not v:
+            continue
+        forms.add(v)
+        forms.add(json.dumps(v)[1:-1])
+        forms.add(json.dumps(v, ensure_ascii=False)[1:-1])
+        forms.add(repr(v)[1:-1])
+    return sorted((f for f in forms if f), key=lambda f: (-len(f), f))
+
+
+def masked(value, forms):
+    """value (a result: dicts, lists and strings) with every occurrence of
+    each form (secret_forms()) replaced by SECRET_MASK, in keys too; other
+    values are kept as they are."""
+    if not forms:
+        return value
+    if isinstance(value, str):
+        for f in forms:
+            if f in value:
+                value = value.replace(f, SECRET_MASK)
+        return value
+    if isinstance(value, dict):
+        return dict((masked(k, forms), masked(v, forms)) for k, v in value.items())
+    if isinstance(value, list):
+        return [masked(v, forms) for v in value]
+    if isinstance(value, tuple):
+        return tuple(masked(v, forms) for v in value)
+    return value
+
+
+def secret_argv(paths):
+    """The --secret NAME=PATH arguments of secret files, by name."""
+    argv = []
+    for name in sorted(paths):
+        argv += ["--secret", "%s=%s" % (name, paths[name])]
     return argv
 
 

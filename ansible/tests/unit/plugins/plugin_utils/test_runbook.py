@@ -185,5 +185,72 @@ class TestXeRecords(unittest.TestCase):
         self.assertEqual(xe.parse_set("<not in database>"), [])
 
 
+class TestSecrets(unittest.TestCase):
+    def test_values(self):
+        problems = []
+        got = rb.secret_values({"password": "pa ss", "token": "t", "unset": None}, problems, {"ip": "10.0.0.1"})
+        self.assertEqual(problems, [])
+        self.assertEqual(got, {"password": "pa ss", "token": "t"})
+        self.assertEqual(rb.secret_values(None, problems), {})
+        self.assertEqual(problems, [])
+
+    def test_problems_all_at_once_never_quoting_a_value(self):
+        value = "hunter2-value"
+        cases = [
+            ("not a dict", [value], "secrets: got a list, want a dict"),
+            ("bad name", {"a-b": value}, "secrets: 'a-b' is not a parameter name"),
+            ("also a param", {"pw": value}, "secrets.pw: also given in params"),
+            ("a number", {"pw": 1234}, "secrets.pw: got an int, want a string"),
+            ("a list", {"pw": [value]}, "secrets.pw: got a list, want a string"),
+            ("empty", {"pw": ""}, "secrets.pw: empty"),
+            ("newline", {"pw": value + "\n"}, "secrets.pw: contains a control character"),
+            ("C1", {"pw": value + "\x85"}, "secrets.pw: contains a control character"),
+            ("line separator", {"pw": value + "\u2028"}, "secrets.pw: contains a control character"),
+        ]
+        for what, secrets, want in cases:
+            problems = []
+            params = {"pw": "x"} if what == "also a param" else {}
+            rb.secret_values(secrets, problems, params)
+            self.assertEqual(len(problems), 1, (what, problems))
+            self.assertTrue(problems[0].startswith(want), (what, problems[0], want))
+            self.assertNotIn(value, problems[0], what)
+            self.assertNotIn("1234", problems[0], what)
+        problems = []
+        rb.secret_values({"a-b": "1", "pw": "", "x": 5}, problems, {})
+        self.assertEqual(len(problems), 3, problems)
+
+    def test_no_log_values(self):
+        spec = {"secrets": {"type": "dict", "no_log": True}, "params": {"type": "dict"}}
+        args = {"secrets": {"a": "one", "b": ["two", {"c": 3}], "d": None, "e": True, "f": ""}, "params": {"x": "open"}}
+        self.assertEqual(rb.no_log_values(spec, args), {"one", "two", "3"})
+        self.assertEqual(rb.no_log_values(spec, {}), set())
+
+    def test_masked(self):
+        forms = rb.secret_forms(["ab", 'ab "q" \u00fc', "zz"])
+        result = {
+            "msg": 'got \'ab "q" \u00fc\': no, ab',
+            "status": {"error": 'JSON: "ab \\"q\\" \\u00fc"', "steps": [{"name": "zz"}], "n": 3, "ok": True},
+            "warnings": ("x zz y",),
+            "zz": None,
+        }
+        got = rb.masked(result, forms)
+        self.assertEqual(got, {
+            "msg": "got '********': no, ********",
+            "status": {"error": 'JSON: "********"', "steps": [{"name": "********"}], "n": 3, "ok": True},
+            "warnings": ("x ******** y",),
+            "********": None,
+        })
+        self.assertIs(rb.masked(result, []), result)
+
+    def test_longest_first(self):
+        got = rb.masked("abcdef and abc", rb.secret_forms(["abc", "abcdef"]))
+        self.assertEqual(got, "******** and ********")
+
+    def test_argv(self):
+        self.assertEqual(rb.secret_argv({"token": "/t/secret-token", "pw": "/t/secret-pw"}),
+                         ["--secret", "pw=/t/secret-pw", "--secret", "token=/t/secret-token"])
+        self.assertEqual(rb.secret_argv({}), [])
+
+
 if __name__ == "__main__":
     unittest.main()
