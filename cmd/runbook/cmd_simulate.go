@@ -127,7 +127,8 @@ declares, if any, else their default. The simulated host is removed afterwards u
 }
 
 // showSimResult prints the bonds of the simulated dom0 and every file the
-// run wrote, as they are now.
+// run wrote, as they are now; for a run that wrote none, the pool as
+// 'runbook sim show' prints it.
 func showSimResult(c *cli, e *engine.Engine, host string) {
 	st, err := e.Status()
 	if err != nil || st == nil {
@@ -146,10 +147,14 @@ func showSimResult(c *cli, e *engine.Engine, host string) {
 	for _, p := range bonds {
 		files = append(files, "/"+filepath.ToSlash(strings.TrimPrefix(p, host+string(filepath.Separator))))
 	}
+	fmt.Fprintln(c.stdout, "\nResult on the simulated host:")
 	if len(files) == 0 {
+		// A runbook that works through xapi alone (storage-bond) writes no
+		// files: the pool as xapi now has it is its result.
+		fmt.Fprintln(c.stdout)
+		sim.Command([]string{"show", "--root", host}, func(string) string { return "" }, c.stdout, c.stderr)
 		return
 	}
-	fmt.Fprintln(c.stdout, "\nResult on the simulated host:")
 	for _, f := range files {
 		b, err := os.ReadFile(filepath.Join(host, filepath.FromSlash(f)))
 		switch {
