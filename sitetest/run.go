@@ -239,13 +239,18 @@ func (r *runner) run() (*Summary, error) {
 	if r.opts.Timeout > 0 {
 		params.Deadline = time.Now().Add(r.opts.Timeout)
 	}
+	// The work directories live under one directory of ours, so that a
+	// run cut short by a signal removes them too (testscript's own clean-up
+	// runs only when every scenario has ended).
+	dir, err := os.MkdirTemp("", "runbook-test-")
+	if err != nil {
+		return nil, fmt.Errorf("make the work directory: %w", err)
+	}
+	params.WorkdirRoot = dir
 	if r.opts.Keep {
-		dir, err := os.MkdirTemp("", "runbook-test-")
-		if err != nil {
-			return nil, fmt.Errorf("make the work directory: %w", err)
-		}
-		params.WorkdirRoot = dir
 		sum.WorkDir = dir
+	} else {
+		defer os.RemoveAll(dir)
 	}
 	results := make([]*result, len(r.scenarios))
 	before := make([][32]byte, len(r.scenarios))

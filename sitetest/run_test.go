@@ -2,6 +2,7 @@ package sitetest
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestMain makes the test binary a stub when a scenario runs it under a
@@ -186,5 +188,32 @@ func TestRunSameNames(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?s)\APASS x \(.*\nFAIL x#1 \(.*two/x.txtar:1: unexpected command failure\n1 passed, 1 failed\n\z`).MatchString(out) {
 		t.Errorf("output:\n%s", out)
+	}
+}
+
+// TestRunCancelledRemovesWorkDirs: a run cut short by a signal (its
+// context cancelled) leaves no work directories behind, unless kept.
+func TestRunCancelledRemovesWorkDirs(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "tests", "slow.txtar"), "mkdir $WORK/started\nexec sleep 5\n")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		// Cancel once the scenario runs, as a SIGTERM would.
+		for {
+			if m, _ := filepath.Glob(filepath.Join(tmp, "runbook-test-*", "*", "started")); len(m) > 0 {
+				cancel(errors.New("terminated"))
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	_, _, err := runIn(t, dir, Options{Context: ctx})
+	if err == nil || !strings.Contains(err.Error(), "terminated") {
+		t.Fatalf("Run: %v, want the cancellation's cause", err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(tmp, "runbook-test-*")); len(m) > 0 {
+		t.Errorf("work directories left after the cancellation: %q", m)
 	}
 }
