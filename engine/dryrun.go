@@ -9,6 +9,10 @@ import (
 	"github.com/runbook-dev/runbook/builtins"
 )
 
+// stepSkipped is the status of a step a dry run cannot run without
+// acting (after a reboot it would make).
+const stepSkipped = "skipped"
+
 // DryRunReport is what `runbook run --dry-run --json` prints: the dry
 // run as one JSON document, for fleet tools (the Ansible collection's
 // check and diff modes). It is a stable interface: fields are only ever
@@ -160,6 +164,7 @@ func (r *runner) WouldDo(w builtins.Would) {
 func (r *runner) wouldReboot(reason string) {
 	r.e.Report.WouldRun(fmt.Sprintf("reboot the host (%s) and resume after the boot", reason))
 	r.wouldSteps++
+	r.counted("would")
 	if r.dryReport == nil || len(r.dryReport.Steps) == 0 {
 		return
 	}

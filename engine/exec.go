@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/runbook-dev/runbook/builtins"
@@ -116,6 +117,10 @@ type runner struct {
 	bootID     string
 	backups    int
 	wouldSteps int
+	// counts are this process's steps by how they ended, and started when
+	// the run began: the recap (recap.go).
+	counts  map[string]int
+	started time.Time
 
 	failed   *stepSpec
 	refused  *RefusedError
