@@ -198,6 +198,9 @@ func (r *runner) rebootBuiltin(thread *starlark.Thread, b *starlark.Builtin, arg
 	if r.cur != nil {
 		return nil, misuse("reboot_and_resume: called inside step %q; call it at the top level, between steps", r.cur.name)
 	}
+	if r.checking {
+		return nil, r.checkStop(r.mask("reboot: "+reason), callerPos(thread))
+	}
 	spec := stepSpec{name: r.mask("reboot: " + reason), kind: kindReboot, call: r.mask(builtins.DescribeCall("reboot_and_resume", args, kwargs)), pos: callerPos(thread)}
 	seq, rec, err := r.claim(&spec)
 	if err != nil {
