@@ -430,6 +430,7 @@ func (e *Engine) DryRun(ctx context.Context, rb *Runbook, pv *ParamValues) error
 		return err
 	}
 	r.e.Report.Info("%s: dry run: nothing will be changed", rb.Name)
+	e.warnRefused(stateDir)
 	return maskErr(r.execute(), r.secrets)
 }
 
