@@ -10,7 +10,7 @@ import (
 func checkCommand() *command {
 	return &command{
 		name:    "check",
-		summary: "parse a runbook, validate parameters and run it up to its first host call, touching nothing",
+		summary: "validate a runbook up to its first host call, touching nothing",
 		usage:   "RUNBOOK [-p NAME=VALUE]... [--params-file FILE]",
 		help: `
 Parses the runbook and every file it loads, resolving every load(), and checks
