@@ -49,14 +49,36 @@ func bondingStatusBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple
 			return nil, fmt.Errorf("bonding_status: %s: %v", path, err)
 		}
 		if waitFor <= 0 || allUp(b) || !time.Now().Before(deadline) {
+			env.waiting("")
 			return b.Value(), nil
 		}
+		env.waiting(notUp(bond, b))
 		select {
 		case <-env.Ctx.Done():
 			return nil, env.Ctx.Err()
 		case <-time.After(min(interval, time.Until(deadline))):
 		}
 	}
+}
+
+// notUp says what a bond that is not all up waits for, for the step's
+// progress: "eth3 link still down", "eth2, eth3 links still down".
+func notUp(bond string, b *Bonding) string {
+	var down []string
+	for _, s := range b.Slaves {
+		if !strings.EqualFold(s.MIIStatus, "up") {
+			down = append(down, s.Name)
+		}
+	}
+	switch {
+	case len(b.Slaves) == 0:
+		return bond + " has no slaves yet"
+	case len(down) == 1:
+		return down[0] + " link still down"
+	case len(down) > 1:
+		return strings.Join(down, ", ") + " links still down"
+	}
+	return bond + " link still down"
 }
 
 // allUp reports whether the bond and every one of its slaves (at least

@@ -31,6 +31,16 @@ type Env struct {
 	Ctx context.Context
 	// PollInterval is how often bonding_status(wait=) re-reads the file.
 	PollInterval time.Duration
+	// Waiting, when set, is told what a long call waits for ("eth3 link
+	// still down"), for the progress of the step; "" clears it.
+	Waiting func(what string)
+}
+
+// waiting tells the engine what the call in progress waits for.
+func (env *Env) waiting(what string) {
+	if env.Waiting != nil {
+		env.Waiting(what)
+	}
 }
 
 // Effects is how builtins report to the engine.

@@ -362,7 +362,9 @@ func xeBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs []
 		}
 		return starlark.String("<dry-run>"), nil
 	}
+	env.waiting(xeWaiting(shown))
 	res, err := env.Host.Exec(env.Ctx, Command{Path: env.Xe, Args: c.argv, Env: env.Environ, Timeout: env.timeout(c.timeout)})
+	env.waiting("")
 	if errors.Is(err, exec.ErrNotFound) {
 		return nil, &notFoundError{fmt.Sprintf("%s: the xe program %q was not found (PATH, /opt/xensource/bin): run on a XenServer / XCP-ng dom0, or point --xe (RUNBOOK_XE) at it", shellJoin(shown), env.Xe)}
 	}
@@ -394,6 +396,25 @@ func xeBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs []
 		return RecordsValue(recs), nil
 	}
 	return starlark.String(strings.TrimSpace(stdout)), nil
+}
+
+// xeWaiting says what a slow xe call waits for, for the step's
+// progress: "evacuating host UUID" for host-evacuate, else the call
+// (credentials redacted), cut to a line.
+func xeWaiting(shown []string) string {
+	if len(shown) > 1 && shown[1] == "host-evacuate" {
+		for _, a := range shown[2:] {
+			if k, v, ok := strings.Cut(a, "="); ok && (k == "uuid" || k == "host" || k == "name-label") {
+				return "evacuating host " + v
+			}
+		}
+		return "evacuating the host"
+	}
+	text := shellJoin(shown)
+	if len(text) > 100 {
+		text = text[:97] + "..."
+	}
+	return "waiting for " + text
 }
 
 // cutOff reports a program that could not finish. A mutating one that

@@ -5,9 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/runbook-dev/runbook/builtins"
 )
+
+// stepSkipped is the status of a step a dry run cannot run without
+// acting (after a reboot it would make).
+const stepSkipped = "skipped"
 
 // DryRunReport is what `runbook run --dry-run --json` prints: the dry
 // run as one JSON document, for fleet tools (the Ansible collection's
@@ -67,6 +72,7 @@ func (e *Engine) DryRunJSON(ctx context.Context, rb *Runbook, pv *ParamValues) (
 	if err != nil {
 		return nil, err
 	}
+	e.warnRefused(stateDir)
 	r, err := e.newRunner(ctx, rb, pv, o, stateDir, true)
 	if err != nil {
 		return nil, err
@@ -160,6 +166,7 @@ func (r *runner) WouldDo(w builtins.Would) {
 func (r *runner) wouldReboot(reason string) {
 	r.e.Report.WouldRun(fmt.Sprintf("reboot the host (%s) and resume after the boot", reason))
 	r.wouldSteps++
+	r.counted("would")
 	if r.dryReport == nil || len(r.dryReport.Steps) == 0 {
 		return
 	}
@@ -180,3 +187,17 @@ func (r *runner) dryOutput(msg string, warning bool) {
 }
 
 var _ builtins.WouldRecorder = (*runner)(nil)
+
+// warnRefused warns, before a dry run, when a real run would be refused
+// because an unfinished run is waiting in the state dir (exit 3). The
+// dry run itself goes on: its exit status stays its own.
+func (e *Engine) warnRefused(stateDir string) {
+	if _, err := os.Stat(stateDir); err != nil {
+		return
+	}
+	st, err := e.current(stateDir)
+	if err != nil || st == nil || !st.blocks() {
+		return
+	}
+	e.Report.Warn(fmt.Sprintf("a real run would be refused (exit 3): %s", (&BusyError{StateDir: stateDir, Waiting: st}).Error()))
+}

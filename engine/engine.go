@@ -74,10 +74,19 @@ type Engine struct {
 	// a disk that fills up).
 	WriteHook journal.WriteFunc
 
+	// changed says the last run, resume or dry run of this engine
+	// changed the host (or would): ChangedHost.
+	changed bool
+
 	// noSync skips fsync of the journal: benchmarks only, to show what
 	// durability costs. Never set in the product.
 	noSync bool
 }
+
+// ChangedHost reports whether the last Run or Resume changed the host
+// (the whole run, earlier processes of it included), or the last dry run
+// would change it: what --detailed-exitcode tells.
+func (e *Engine) ChangedHost() bool { return e.changed }
 
 func (e *Engine) now() time.Time {
 	if e.Now != nil {
@@ -195,7 +204,7 @@ func (e *Engine) newRunner(ctx context.Context, rb *Runbook, pv *ParamValues, o 
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{e: e, rb: rb, opts: o, rawHost: host, stateDir: stateDir, params: pv, ctx: ctx, dry: dry, modules: map[string]*loadedModule{}}
+	r := &runner{e: e, rb: rb, opts: o, rawHost: host, stateDir: stateDir, params: pv, ctx: ctx, dry: dry, modules: map[string]*loadedModule{}, started: e.now()}
 	r.host = &trackingHost{Host: host, r: r}
 	r.secrets = secretValues(pv.Secrets)
 	callTimeout, _ := time.ParseDuration(o.CallTimeout)
@@ -207,6 +216,7 @@ func (e *Engine) newRunner(ctx context.Context, rb *Runbook, pv *ParamValues, o 
 		Effects:      r,
 		Ctx:          ctx,
 		PollInterval: e.PollInterval,
+		Waiting:      e.Report.Waiting,
 	}
 	r.buildPredeclared()
 	return r, nil
@@ -420,6 +430,7 @@ func (e *Engine) DryRun(ctx context.Context, rb *Runbook, pv *ParamValues) error
 		return err
 	}
 	r.e.Report.Info("%s: dry run: nothing will be changed", rb.Name)
+	e.warnRefused(stateDir)
 	return maskErr(r.execute(), r.secrets)
 }
 
@@ -506,6 +517,7 @@ func (e *Engine) Resume(ctx context.Context) (err error) {
 	}
 	defer j.Close()
 	r.j, r.runDir, r.id, r.resume = j, st.RunDir, st.ID, true
+	r.started = recapStart(jd.Header.Time, r.started)
 	r.replay = st.steps
 	r.records, r.calls = st.records, st.calls
 	firstBoot := ""
@@ -644,14 +656,13 @@ func (r *runner) execute() error {
 	if r.resume {
 		mode = "resume"
 	}
-	fmt.Fprintf(&logWriter{e: r.e, f: f}, "--- %s %s (pid %d)\n", r.e.now().UTC().Format(time.RFC3339), mode, os.Getpid())
-	lw := &logWriter{e: r.e, f: f}
-	r.e.Report.setLog(lw)
+	r.e.Report.setLog(&logWriter{e: r.e, f: f})
+	r.e.Report.LogOnly("--- %s (pid %d)", mode, os.Getpid())
 	err = r.exec()
-	r.e.Report.setLog(nil)
 	if err != nil {
-		fmt.Fprintf(lw, "runbook: %v\n", maskErr(err, r.secrets))
+		r.e.Report.LogOnly("runbook: %v", maskErr(err, r.secrets))
 	}
+	r.e.Report.setLog(nil)
 	return err
 }
 
@@ -673,12 +684,17 @@ func (r *runner) exec() error {
 	r.modules[r.rb.Main] = &loadedModule{loading: true}
 	_, err := r.rb.progs[r.rb.Main].Init(thread, r.predeclared)
 
+	r.e.Report.EndProgress()
+	r.e.changed = r.changedAny || r.wouldSteps > 0
+
 	var je *journal.Error
 	switch {
 	case r.paused:
+		r.recap("paused for a reboot", "after")
 		return nil
 	case r.ctx.Err() != nil:
 		sig := interruptReason(r.ctx)
+		r.recap("interrupted by "+sig, "after")
 		if r.j != nil {
 			r.j.Append(&journal.Record{Type: journal.RecInterrupted, Signal: sig}, true)
 		}
@@ -699,6 +715,7 @@ func (r *runner) exec() error {
 	case r.refused != nil:
 		r.refused.Changed = r.changedAny
 		r.end(StateFailed, "refused", strings.Join(r.refused.Problems, "\n"))
+		r.recap("refused", "in")
 		return r.refused
 	case err != nil:
 		se := &StepError{Runbook: r.rb.Name, Err: err, StateDir: r.stateDir, Changed: r.changedAny}
@@ -721,17 +738,14 @@ func (r *runner) exec() error {
 			msg = fmt.Sprintf("step %q: %s", se.Step, msg)
 		}
 		r.end(StateFailed, "", msg)
+		r.recap(StateFailed, "in")
 		if r.dry {
 			se.StateDir = ""
 		}
 		return se
 	}
 	r.end(StateSucceeded, "", "")
-	if r.dry {
-		r.e.Report.Info("%s: dry run done: %s would change the host; nothing was changed", r.rb.Name, plural(r.wouldSteps, "step"))
-	} else {
-		r.e.Report.Info("%s: succeeded", r.rb.Name)
-	}
+	r.recap(StateSucceeded, "in")
 	return nil
 }
 

@@ -10,10 +10,14 @@ import (
 
 // Exit statuses of the runbook command, by outcome.
 const (
-	ExitOK          = 0 // succeeded, or paused for a reboot that resumes it
-	ExitFailed      = 1 // a step failed
-	ExitUsage       = 2 // usage, load, parameter or state errors: nothing ran
-	ExitBusy        = 3 // another run holds the state dir, or one is waiting
+	ExitOK     = 0 // succeeded, or paused for a reboot that resumes it
+	ExitFailed = 1 // a step failed
+	ExitUsage  = 2 // usage, load, parameter or state errors: nothing ran
+	ExitBusy   = 3 // another run holds the state dir, or one is waiting
+	// ExitChanged is --detailed-exitcode's status of a run that changed
+	// the host (finished, or paused for a reboot); 0 then means it changed
+	// nothing.
+	ExitChanged     = 4
 	ExitInterrupted = 130
 	ExitTerminated  = 143
 )

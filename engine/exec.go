@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/runbook-dev/runbook/builtins"
@@ -116,6 +117,10 @@ type runner struct {
 	bootID     string
 	backups    int
 	wouldSteps int
+	// counts are this process's steps by how they ended, and started when
+	// the run began: the recap (recap.go).
+	counts  map[string]int
+	started time.Time
 
 	failed   *stepSpec
 	refused  *RefusedError
@@ -135,6 +140,10 @@ type runner struct {
 	calls   int
 	// dryReport collects a dry run as data (--dry-run --json): dryrun.go.
 	dryReport *DryRunReport
+	// checking: `runbook check`, which stops at the first host call and
+	// records where in checkAt (check.go).
+	checking bool
+	checkAt  *CheckResult
 }
 
 func callerPos(thread *starlark.Thread) string {
@@ -169,6 +178,9 @@ func (r *runner) buildPredeclared() {
 // (live) step; outside, it is a step of its own.
 func (r *runner) hostBuiltin(f builtins.Func) *starlark.Builtin {
 	return starlark.NewBuiltin(f.Name, func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if r.checking {
+			return nil, r.checkStop(r.mask(builtins.ShortName(f.Name, args)), callerPos(thread))
+		}
 		if r.cur != nil {
 			return f.Call(r.env, thread, args, kwargs)
 		}

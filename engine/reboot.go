@@ -198,6 +198,9 @@ func (r *runner) rebootBuiltin(thread *starlark.Thread, b *starlark.Builtin, arg
 	if r.cur != nil {
 		return nil, misuse("reboot_and_resume: called inside step %q; call it at the top level, between steps", r.cur.name)
 	}
+	if r.checking {
+		return nil, r.checkStop(r.mask("reboot: "+reason), callerPos(thread))
+	}
 	spec := stepSpec{name: r.mask("reboot: " + reason), kind: kindReboot, call: r.mask(builtins.DescribeCall("reboot_and_resume", args, kwargs)), pos: callerPos(thread)}
 	seq, rec, err := r.claim(&spec)
 	if err != nil {
@@ -316,10 +319,14 @@ func (r *runner) waitXapi() error {
 		if waited >= timeout {
 			return fmt.Errorf("xapi did not answer within %s after the reboot (last answer: %s); check it with 'systemctl status xapi', then continue with 'runbook resume' (or 'runbook resume --xapi-timeout 30m' if it is just slow)", timeout, last)
 		}
-		if announced.IsZero() || time.Since(announced) >= 30*time.Second {
+		if announced.IsZero() {
 			r.e.Report.Note("waiting for xapi to answer after the reboot (%s so far, up to %s): %s", waited.Round(time.Second), timeout, last)
 			announced = time.Now()
+			// From here the reporter shows how long it has waited.
+			r.e.Report.Activity("xapi after the reboot", "")
+			defer r.e.Report.EndProgress()
 		}
+		r.e.Report.Waiting("waiting for xapi to answer (up to " + humanDuration(timeout) + "): " + last)
 		select {
 		case <-r.ctx.Done():
 			return r.ctx.Err()

@@ -10,17 +10,35 @@ import (
 	"github.com/fatih/color"
 )
 
-// Reporter prints what a run does: one line per step as it completes,
-// the runbook's print() and warn() output, and notices. It is built in
-// main with the writers and the colour decision; colour is never used on
-// the log file.
+// Reporter prints what a run does: one line per step as it starts and
+// as it completes, the elapsed time of a step that takes long (progress.go),
+// the runbook's print() and warn() output, notices and the recap. It is
+// built in main with the writers and the colour decision; colour is never
+// used on the log file, whose every line starts with a timestamp.
 type Reporter struct {
+	// Terminal says out is a terminal: a slow step's elapsed time is one
+	// line updated in place instead of a line every ProgressEvery.
+	Terminal bool
+	// ProgressAfter is how long a step runs before a terminal shows its
+	// elapsed time (DefaultProgressAfter if 0).
+	ProgressAfter time.Duration
+	// ProgressEvery is how often a slow step prints a line of elapsed
+	// time when out is not a terminal, and in the log
+	// (DefaultProgressEvery if 0).
+	ProgressEvery time.Duration
+	// Clock stamps the log's lines (time.Now if nil).
+	Clock func() time.Time
+
 	mu    sync.Mutex
 	out   io.Writer
 	err   io.Writer
 	log   io.Writer
 	mask  func(string) string
 	color bool
+	// prog is the step in progress, nil between steps; lineOpen says a
+	// terminal shows its updating line, to be cleared before any output.
+	prog     *progress
+	lineOpen bool
 
 	status map[string]*color.Color
 	warn   *color.Color
@@ -75,17 +93,58 @@ func (r *Reporter) setMask(mask func(string) string) {
 func (r *Reporter) emit(w io.Writer, colored, plain string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.emitLocked(w, colored, plain)
+}
+
+// emitLocked writes colored to w and plain to the log; r.mu is held.
+func (r *Reporter) emitLocked(w io.Writer, colored, plain string) {
 	if r.mask != nil {
 		colored, plain = r.mask(colored), r.mask(plain)
 	}
-	io.WriteString(w, colored)
-	if r.log != nil {
-		io.WriteString(r.log, plain)
+	r.clearLine()
+	if w != nil {
+		io.WriteString(w, colored)
 	}
+	r.logLocked(plain)
 }
 
-// Step reports a step that ended with the given status.
+// logLocked writes text to the log, each line after a timestamp (local
+// time, RFC 3339, to the second); r.mu is held.
+func (r *Reporter) logLocked(text string) {
+	if r.log == nil || text == "" {
+		return
+	}
+	now := time.Now
+	if r.Clock != nil {
+		now = r.Clock
+	}
+	stamp := now().Local().Format(time.RFC3339) + " "
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(text, "\n") {
+		if line != "" {
+			b.WriteString(stamp)
+			b.WriteString(line)
+		}
+	}
+	io.WriteString(r.log, b.String())
+}
+
+// LogOnly writes a line to the log only (the run log's session lines
+// and the command's final error).
+func (r *Reporter) LogOnly(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.mask != nil {
+		msg = r.mask(msg)
+	}
+	r.logLocked(msg + "\n")
+}
+
+// Step reports a step that ended with the given status; it ends the
+// step's progress.
 func (r *Reporter) Step(status, name string, d time.Duration) {
+	r.EndProgress()
 	label := fmt.Sprintf("%-9s", status)
 	c := r.status[status]
 	colored := label
@@ -143,4 +202,18 @@ func (r *Reporter) Details(lines []string) {
 		text := "           " + strings.ReplaceAll(strings.TrimRight(what, "\n"), "\n", "\n           ") + "\n"
 		r.emit(r.out, r.status["would"].Sprint(text), text)
 	}
+}
+
+// Recap reports how a run ended, as one line: head ("nfs-bond:
+// succeeded"), how long the whole run took after prep ("in", "after"),
+// and what its steps did ("9 changed, 8 ok, 1 rebooted"). Like the step
+// lines, the duration is shown on a terminal and in the log, not on piped
+// output, whose lines stay the same from run to run.
+func (r *Reporter) Recap(head, prep string, d time.Duration, counts string) {
+	timed := head + " " + prep + " " + humanDuration(d) + ": " + counts
+	shown := timed
+	if !r.Terminal {
+		shown = head + ": " + counts
+	}
+	r.emit(r.out, r.bold.Sprint(shown)+"\n", timed+"\n")
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -125,6 +126,7 @@ func parseRunbook(fsys fs.FS, main, name, origin string) (*Runbook, error) {
 	fail := func(err error) (*Runbook, error) { return nil, &LoadError{Runbook: name, Err: err} }
 	todo := []string{main}
 	var mainFile *syntax.File
+	parsed := map[string]*syntax.File{}
 	for len(todo) > 0 {
 		file := todo[0]
 		todo = todo[1:]
@@ -141,6 +143,7 @@ func parseRunbook(fsys fs.FS, main, name, origin string) (*Runbook, error) {
 		}
 		rb.Files[file] = src
 		rb.progs[file] = prog
+		parsed[file] = f
 		if file == main {
 			mainFile = f
 		}
@@ -159,6 +162,9 @@ func parseRunbook(fsys fs.FS, main, name, origin string) (*Runbook, error) {
 			todo = append(todo, target)
 		}
 	}
+	if err := checkLoadNames(parsed); err != nil {
+		return fail(err)
+	}
 	rb.Doc = docstring(mainFile)
 	decls, err := scanParams(mainFile)
 	if err != nil {
@@ -166,6 +172,57 @@ func parseRunbook(fsys fs.FS, main, name, origin string) (*Runbook, error) {
 	}
 	rb.Params = decls
 	return rb, nil
+}
+
+// checkLoadNames checks every name each load() takes from a file
+// against that file's globals, before anything runs: a name missing
+// there would otherwise fail only when the load statement executes. Every
+// problem is reported, one per line, in file order.
+func checkLoadNames(parsed map[string]*syntax.File) error {
+	globals := func(f *syntax.File) []string {
+		var names []string
+		if m, ok := f.Module.(*resolve.Module); ok {
+			for _, b := range m.Globals {
+				if b.First != nil {
+					names = append(names, b.First.Name)
+				}
+			}
+		}
+		return names
+	}
+	files := make([]string, 0, len(parsed))
+	for name := range parsed {
+		files = append(files, name)
+	}
+	sort.Strings(files)
+	var problems []string
+	for _, file := range files {
+		for _, stmt := range parsed[file].Stmts {
+			load, ok := stmt.(*syntax.LoadStmt)
+			if !ok {
+				continue
+			}
+			target, err := resolveLoad(file, load.ModuleName())
+			if err != nil || parsed[target] == nil {
+				continue
+			}
+			have := globals(parsed[target])
+			for _, id := range load.From {
+				// The compiler has refused names with a leading _ already.
+				if !slices.Contains(have, id.Name) {
+					msg := fmt.Sprintf("%s: load %q: %s defines no %s", id.NamePos, load.ModuleName(), target, id.Name)
+					if near := nearest(id.Name, have); near != "" {
+						msg += fmt.Sprintf(" (did you mean %s?)", near)
+					}
+					problems = append(problems, msg)
+				}
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
+	}
+	return nil
 }
 
 // compileError reports every problem the resolver found, one per line,

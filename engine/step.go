@@ -29,6 +29,7 @@ func (r *runner) startStep(spec *stepSpec, seq, attempt int) (*stepRun, error) {
 	if err := r.append(rec, true); err != nil {
 		return nil, err
 	}
+	r.e.Report.StepStarted(spec.name)
 	return &stepRun{r: r, spec: spec, seq: seq, attempt: attempt, ls: &liveStep{seq: seq, name: spec.name, pos: spec.pos}, t0: time.Now()}, nil
 }
 
@@ -47,6 +48,7 @@ func (s *stepRun) complete(status string, result []byte, sync bool) error {
 		shown = "would"
 		r.wouldSteps++
 	}
+	r.counted(shown)
 	r.e.Report.Step(shown, s.spec.name, time.Since(s.t0))
 	r.e.Report.Details(s.ls.would)
 	return nil
@@ -62,6 +64,7 @@ func (s *stepRun) fail(err error) {
 	r.failed = s.spec
 	msg := errText(err)
 	r.append(&journal.Record{Type: journal.RecFailed, Seq: s.seq, Changed: s.ls.changed || s.ls.inDoubt, InDoubt: s.ls.inDoubt, Error: msg}, true)
+	r.counted(StepFailed)
 	r.e.Report.Step(StepFailed, s.spec.name, time.Since(s.t0))
 	r.e.Report.Details(s.ls.would)
 }

@@ -87,7 +87,7 @@ func subcommands() []subcommand {
 		{name: "wait", usage: "[--timeout D] [--root DIR]", help: waitHelp, run: (*simCLI).wait},
 		{name: "vif", usage: "VM:NIC [--root DIR]", help: vifHelp, run: (*simCLI).vif},
 		{name: "link", usage: "DEVICE up|down [--root DIR]", help: linkHelp, run: (*simCLI).link},
-		{name: "fault", usage: "--call N | --match REGEX [--nth K] (--fail --stderr TEXT [--code C] | --kill-before | --kill-after) [--root DIR]", help: faultHelp, run: (*simCLI).fault},
+		{name: "fault", usage: "--call N | --match REGEX [--nth K] (--fail --stderr TEXT [--code C] | --kill-before | --kill-after | --delay DUR) [--root DIR]", help: faultHelp, run: (*simCLI).fault},
 		{name: "calls", usage: "[--json] [--root DIR]", help: callsHelp, run: (*simCLI).calls},
 		{name: "show", usage: "[--root DIR]", help: showHelp, run: (*simCLI).show},
 		{name: "snapshot", usage: "[--root DIR]", help: snapshotHelp, run: (*simCLI).snapshot},
@@ -152,7 +152,10 @@ same call, the first armed does and the other waits for its next match.
   --fail --stderr TEXT [--code C]  print TEXT on stderr and exit C (1)
                                    without doing anything
   --kill-before                    kill the caller before doing anything
-  --kill-after                     do the work, then kill the caller`
+  --kill-after                     do the work, then kill the caller
+  --delay DUR                      wait DUR (such as 2s), then do the call
+                                   as usual: a slow program (the simulated
+                                   host is held while it waits)`
 
 const callsHelp = `Print the number of program calls so far and the argv of each.`
 
@@ -453,10 +456,17 @@ func (c *simCLI) fault(args []string) int {
 	exit := fs.Int("code", 1, "the exit status of the failing call")
 	before := fs.Bool("kill-before", false, "kill the caller before the call has any effect")
 	after := fs.Bool("kill-after", false, "kill the caller after the call took effect")
+	delay := fs.Duration("delay", 0, "wait this long, then do the call as usual")
 	if code, done := c.parse("fault", fs, args); done {
 		return code
 	}
 	f, probs := faultOptions(fs, *call, *match, *nth, *fail, *before, *after, *text, *exit)
+	if fs.Changed("delay") {
+		if *delay <= 0 || *delay > time.Hour {
+			probs = append(probs, fmt.Sprintf("--delay: got %s, want a duration from 1ms to 1h, such as 2s", *delay))
+		}
+		f.Delay = delay.String()
+	}
 	if fs.NArg() != 0 {
 		probs = append([]string{fmt.Sprintf("unexpected arguments %q", strings.Join(fs.Args(), " "))}, probs...)
 	}
@@ -515,14 +525,14 @@ func faultOptions(fs *pflag.FlagSet, call int, match string, nth int, fail, befo
 	for _, k := range []struct {
 		set  bool
 		kind string
-	}{{fail, faultFail}, {before, faultKillBefore}, {after, faultKillAfter}} {
+	}{{fail, faultFail}, {before, faultKillBefore}, {after, faultKillAfter}, {fs.Changed("delay"), faultDelay}} {
 		if k.set {
 			n++
 			f.Kind = k.kind
 		}
 	}
 	if n != 1 {
-		probs = append(probs, "want exactly one of --fail, --kill-before and --kill-after")
+		probs = append(probs, "want exactly one of --fail, --kill-before, --kill-after and --delay")
 	}
 	if f.Kind == faultFail {
 		if !fs.Changed("stderr") {

@@ -260,9 +260,11 @@ type fault struct {
 	Match  string `json:"match,omitempty"`
 	Nth    int    `json:"nth,omitempty"`
 	Seen   int    `json:"seen,omitempty"`
-	Kind   string `json:"kind"` // "fail", "kill-before" or "kill-after"
+	Kind   string `json:"kind"` // "fail", "kill-before", "kill-after" or "delay"
 	Stderr string `json:"stderr,omitempty"`
 	Code   int    `json:"code,omitempty"`
+	// Delay is how long a delay fault waits (a Go duration).
+	Delay string `json:"delay,omitempty"`
 }
 
 // state is the content of state.json.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Names of the simulated programs.
@@ -133,6 +134,10 @@ func (inv *invocation) run() int {
 		}
 		inv.kill()
 		return killedStatus
+	case faultDelay:
+		// A slow program: the call happens, late.
+		d, _ := time.ParseDuration(f.Delay)
+		time.Sleep(d)
 	}
 
 	p := &proc{s: s, m: &s.st.Model, rel: rel, stdout: inv.stdout, stderr: inv.stderr}
@@ -220,6 +225,7 @@ const (
 	faultFail       = "fail"
 	faultKillBefore = "kill-before"
 	faultKillAfter  = "kill-after"
+	faultDelay      = "delay"
 )
 
 // proc is the context of one simulated program run, with the state

@@ -144,6 +144,25 @@ func (c *cli) useColor() bool {
 	return false
 }
 
+// terminal says stdout is a terminal (a slow step's progress updates
+// one line in place).
+func (c *cli) terminal() bool {
+	f, ok := c.stdout.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}
+
+// reporter builds the run's reporter. RUNBOOK_PROGRESS_INTERVAL is not
+// documented: tests set it (say 50ms) so that a step slowed by 'sim
+// fault --delay' shows its elapsed-time lines without waiting 30 s.
+func (c *cli) reporter() *engine.Reporter {
+	rep := engine.NewReporter(c.stdout, c.stderr, c.useColor())
+	rep.Terminal = c.terminal()
+	if d, err := time.ParseDuration(c.getenv("RUNBOOK_PROGRESS_INTERVAL")); err == nil && d > 0 {
+		rep.ProgressAfter, rep.ProgressEvery = d, d
+	}
+	return rep
+}
+
 // engine builds the engine from the global options.
 func (c *cli) engine() *engine.Engine {
 	bin := selfBinary()
@@ -152,7 +171,7 @@ func (c *cli) engine() *engine.Engine {
 			StateDir: c.stateDir, Root: c.root, Xe: c.xe, Ifup: c.ifup, Reboot: c.reboot,
 			XapiTimeout: c.xapiTimeout, CallTimeout: c.callTimeout, MaxSteps: c.maxSteps,
 		},
-		Report:  engine.NewReporter(c.stdout, c.stderr, c.useColor()),
+		Report:  c.reporter(),
 		Shipped: runbooks.FS,
 		Binary:  bin,
 	}

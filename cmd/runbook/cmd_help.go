@@ -93,7 +93,8 @@ Commands:
 	fmt.Fprint(w, `
 Exit status: 0 success (or paused for a reboot that resumes the run), 1 a step
 failed, 2 usage, load or parameter error (nothing ran), 3 another run holds the
-state dir or an unfinished run is waiting, 130/143 interrupted by SIGINT/SIGTERM.
+state dir or an unfinished run is waiting, 4 (run and resume with
+--detailed-exitcode) changed the host, 130/143 interrupted by SIGINT/SIGTERM.
 
 Run 'runbook help COMMAND' for a command's options.
 `)

@@ -6,7 +6,7 @@ func resumeCommand() *command {
 	return &command{
 		name:    "resume",
 		summary: "continue the interrupted run of the state dir",
-		usage:   "[--state-dir DIR]",
+		usage:   "[--state-dir DIR] [--detailed-exitcode]",
 		help: `
 Continues the unfinished run of the state directory (interrupted, rebooting, or
 failed and since fixed) with the options, parameters and pinned runbook it was
@@ -20,9 +20,14 @@ The other global options are those the run recorded; only --xapi-timeout and
 
 A program that an earlier, killed, process of the run started may still be
 running (xe goes on without its parent): resume waits for it to end, up to
---child-wait, and otherwise refuses (exit 3), naming it.`,
+--child-wait, and otherwise refuses (exit 3), naming it.
+
+With --detailed-exitcode a run that finished, or paused for another reboot,
+exits 0 when it changed nothing and 4 when it changed the host, counting the
+whole run (the processes before this one too).`,
 		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			wait := childWait(c, fs)
+			detailed := detailedExitcode(fs)
 			return func(args []string) error {
 				if len(args) != 0 {
 					return &usageError{msg: "resume takes no arguments", hint: "runbook resume --help"}
@@ -39,7 +44,7 @@ running (xe goes on without its parent): resume waits for it to end, up to
 					e.ResumeCallTimeout = c.callTimeout
 				}
 				c.resumeBinaryWarning(e)
-				return e.Resume(c.ctx)
+				return detailedExit(*detailed, e, e.Resume(c.ctx))
 			}
 		},
 	}

@@ -9,7 +9,7 @@ func runCommand() *command {
 	return &command{
 		name:    "run",
 		summary: "start a run of a runbook",
-		usage:   "RUNBOOK [-p NAME=VALUE]... [--params-file FILE] [--dry-run [--json]]",
+		usage:   "RUNBOOK [-p NAME=VALUE]... [--params-file FILE] [--dry-run [--json]] [--detailed-exitcode]",
 		help: `
 RUNBOOK is a shipped runbook's name (see 'runbook list') or the path of a .star
 file. Parameters are checked before anything runs; every problem is reported at
@@ -31,7 +31,12 @@ With --dry-run, read-only calls run for real and mutating ones are printed
 With --dry-run --json the dry run prints one JSON document instead: each
 step, whether it would change the host, the argv of the programs it would
 run and the diff of each file it would write (README: "runbook run
---dry-run --json"); the exit status is the dry run's.`,
+--dry-run --json"); the exit status is the dry run's.
+
+With --detailed-exitcode (Terraform's meaning) a run that finished exits 0 only
+when it changed nothing, and 4 when it changed the host (finished, or paused
+for a reboot); a dry run exits 4 when it would change the host. Every other
+exit status keeps its meaning.`,
 		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			var po paramOpts
 			po.register(fs)
@@ -41,6 +46,7 @@ run and the diff of each file it would write (README: "runbook run
 			dryRun := fs.Bool("dry-run", false, "print what would change; change nothing")
 			asJSON := fs.Bool("json", false, "with --dry-run: print the dry run as one JSON document")
 			fs.Uint64Var(&c.maxSteps, "max-steps", c.maxSteps, "Starlark computation budget of the run, which stops endless loops")
+			detailed := detailedExitcode(fs)
 			return func(args []string) error {
 				if c.envErr != nil {
 					return c.envErr
@@ -68,13 +74,28 @@ run and the diff of each file it would write (README: "runbook run
 				c.tempBinaryWarning(e.Binary, c.root, rb.Files)
 				e.ChildWait = *wait
 				if *dryRun && *asJSON {
-					return c.dryRunJSON(e, rb, pv)
+					return detailedExit(*detailed, e, c.dryRunJSON(e, rb, pv))
 				}
 				if *dryRun {
-					return e.DryRun(c.ctx, rb, pv)
+					return detailedExit(*detailed, e, e.DryRun(c.ctx, rb, pv))
 				}
-				return e.Run(c.ctx, rb, pv)
+				return detailedExit(*detailed, e, e.Run(c.ctx, rb, pv))
 			}
 		},
 	}
+}
+
+// detailedExitcode registers --detailed-exitcode (run and resume).
+func detailedExitcode(fs *pflag.FlagSet) *bool {
+	return fs.Bool("detailed-exitcode", false, "exit 0 when the run changed nothing, 4 when it changed the host")
+}
+
+// detailedExit turns the outcome of a run that ended well into exit 4
+// when it changed the host (or a dry run would) and --detailed-exitcode
+// asked for it; any other outcome is err.
+func detailedExit(detailed bool, e *engine.Engine, err error) error {
+	if err == nil && detailed && e.ChangedHost() {
+		return exitStatus(engine.ExitChanged)
+	}
+	return err
 }
