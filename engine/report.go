@@ -206,14 +206,11 @@ func (r *Reporter) Details(lines []string) {
 
 // Recap reports how a run ended, as one line: head ("nfs-bond:
 // succeeded"), how long the whole run took after prep ("in", "after"),
-// and what its steps did ("9 changed, 8 ok, 1 rebooted"). Like the step
-// lines, the duration is shown on a terminal and in the log, not on piped
-// output, whose lines stay the same from run to run.
+// and what its steps did ("9 changed, 8 ok, 1 rebooted").
 func (r *Reporter) Recap(head, prep string, d time.Duration, counts string) {
+	// Unlike a step's line, the recap has its duration on piped output
+	// too (ssh without a terminal, CI logs): it is the figure people look
+	// for at the end, and there is one such line a run.
 	timed := head + " " + prep + " " + humanDuration(d) + ": " + counts
-	shown := timed
-	if !r.Terminal {
-		shown = head + ": " + counts
-	}
-	r.emit(r.out, r.bold.Sprint(shown)+"\n", timed+"\n")
+	r.emit(r.out, r.bold.Sprint(timed)+"\n", timed+"\n")
 }

@@ -379,7 +379,15 @@ func (t *scenarioT) Parallel() {
 func (t *scenarioT) Log(args ...any) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	fmt.Fprintln(&t.log, args...)
+	text := fmt.Sprintln(args...)
+	if !t.top.r.opts.Keep && t.log.Len() == 0 {
+		// testscript names the work directory first because Run gives it
+		// a root of its own; without --keep it is removed, so not shown.
+		if first, rest, ok := strings.Cut(text, "\n"); ok && strings.HasPrefix(first, "WORK=") {
+			text = rest
+		}
+	}
+	t.log.WriteString(text)
 	t.res.log = t.log.String()
 }
 

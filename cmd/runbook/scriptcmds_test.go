@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -24,11 +25,15 @@ import (
 //	reseal
 //	    recomputes the checksums of the current run's journal after a
 //	    deliberate edit, as a forger who knows the format would.
+//	untime FILE
+//	    replaces the run's duration in FILE's recap line ("NAME: succeeded
+//	    in 1.2s: ...") with DUR, so a golden file can hold the recap.
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"exits":  sitetest.ExitsCmd,
 		"json":   sitetest.JSONCmd,
 		"reseal": cmdReseal,
+		"untime": cmdUntime,
 	}
 }
 
@@ -43,4 +48,17 @@ func cmdReseal(ts *testscript.TestScript, neg bool, args []string) {
 	b, err := os.ReadFile(p)
 	ts.Check(err)
 	ts.Check(os.WriteFile(p, journal.Reseal(b), 0o600))
+}
+
+// recapDuration is the duration in a recap line.
+var recapDuration = regexp.MustCompile(`(?m)^(\S+: (?:succeeded|failed|refused|dry run(?: failed| refused)?) in |\S+: (?:paused for a reboot|interrupted by \S+) after )[0-9.hms]+: `)
+
+func cmdUntime(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: untime FILE")
+	}
+	p := ts.MkAbs(args[0])
+	b, err := os.ReadFile(p)
+	ts.Check(err)
+	ts.Check(os.WriteFile(p, recapDuration.ReplaceAll(b, []byte("${1}DUR: ")), 0o644))
 }

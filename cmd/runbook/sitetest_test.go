@@ -117,7 +117,7 @@ func TestParallelScenarios(t *testing.T) {
 		return fmt.Sprintf(`# %[1]s: pulls the cable of eth3 %[3]s, and sees its own host only
 exec runbook sim link eth3 %[3]s
 exec runbook run storage-nic -p device=eth2 -p ip=10.10.52.%[4]d -p netmask=255.255.255.0
-stdout '^storage-nic: succeeded: '
+stdout '^storage-nic: succeeded in \S+: '
 exec sh -c 'echo "$RUNBOOK_ROOT $RUNBOOK_STATE_DIR" > "$1/%[1]s"; n=$(cat "$1/limit"); i=0; while [ ! -e "$1/%[2]s" ]; do i=$((i+1)); [ $i -lt $n ] || exit 1; sleep 0.05; done' sh %[5]s
 exec runbook sim show
 stdout '^  eth3 +[0-9a-f:]+ +%[7]s +up mtu '
