@@ -92,7 +92,7 @@ func TestRead(t *testing.T) {
 		{"resealed call without exit", string(Reseal([]byte(strings.Replace(string(good), `,"exit":0`, "", 1)))), 0, ":5: call record: want an exit status or an error"},
 		{"resealed call without argv", string(Reseal([]byte(strings.Replace(string(good), `,"argv":["xe","host-list","password=<redacted>"]`, "", 1)))), 0, ":5: call record: missing argv"},
 		{"resealed call outside a step", string(Reseal([]byte(strings.Replace(string(good), `"type":"call","time":"t3","seq":1`, `"type":"call","time":"t3","seq":2`, 1)))), 0, ":5: call record for step 2, but step 1 is in progress"},
-		{"v2 call record", v2lines[0] + string(Reseal([]byte(v2lines[0]+`{"type":"call","argv":["xe"],"exit":0,"crc":"00000000"}`+"\n")))[len(v2lines[0]):], 0, `unknown record type "call" in format version 2`},
+		{"v2 call record", v2lines[0] + string(Reseal([]byte(v2lines[0] + `{"type":"call","argv":["xe"],"exit":0,"crc":"00000000"}` + "\n")))[len(v2lines[0]):], 0, `unknown record type "call" in format version 2`},
 		{"v2 header with a version", string(Reseal([]byte(strings.Replace(v2lines[0], `"time"`, `"version":"v1","time"`, 1)))), 0, "field version not in this format version"},
 		{"v3 header with a version", string(Reseal([]byte(strings.Replace(lines[0], `"time"`, `"version":"v1","time"`, 1)))), 0, ""},
 		{"v1 edited seq", strings.Replace(string(v1), `"seq":2,"name"`, `"seq":1,"name"`, 1), 0, "started record for step 1, but the last step, 1, completed"},
