@@ -17,7 +17,7 @@ func statusCommand() *command {
 	return &command{
 		name:    "status",
 		summary: "show the current or last run, or any run by its id",
-		usage:   "[RUN-ID] [--json] [-v] [--state-dir DIR]",
+		usage:   "[RUN-ID] [--json] [-v] [--watch] [--state-dir DIR]",
 		help: `
 Shows the current or last run of the state directory, or the run RUN-ID (see
 'runbook runs'): runbook, parameters, state, when it started and how long it
@@ -29,6 +29,15 @@ are in the local zone, to the second. A run that ended refused shows state
 redacted), exit status and duration. It works while a run is in progress.
 With no run at all it says so and exits 0; an unknown RUN-ID is an error
 (exit 2) that lists the nearest ids.
+
+--watch follows the run (the current one, or RUN-ID): it re-reads the journal
+every second and prints each step as its status changes, and each change of
+state or of the process running it (the boot hook's resume takes over the same
+run after a reboot), until the run has succeeded, failed, been aborted or been
+interrupted; a run waiting for its reboot is followed through it. It exits with
+the run's outcome: 0 succeeded, 1 failed or aborted, 2 refused without
+changing the host, 130/143 interrupted by SIGINT/SIGTERM. Interrupting the
+watch stops only the watch (exit 130); the run goes on.
 
 --json prints a stable object for fleet tools (fields are only ever added):
   {"runbook": str, "id": str,
@@ -57,6 +66,7 @@ any step (the xapi probe after a boot).`,
 		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			asJSON := fs.Bool("json", false, "print JSON")
 			verbose := fs.BoolP("verbose", "v", false, "show the programs each step ran")
+			watch := fs.Bool("watch", false, "follow the run until it ends; exit with its outcome")
 			return func(args []string) error {
 				if len(args) > 1 {
 					return &usageError{msg: fmt.Sprintf("status takes at most one RUN-ID, got %s", plural(len(args), "argument")), hint: "runbook runs"}
@@ -74,6 +84,12 @@ any step (the xapi probe after a boot).`,
 				}
 				if st == nil {
 					return err
+				}
+				if *watch {
+					if *asJSON {
+						return &usageError{msg: "status: --watch prints lines as the run goes; --json prints one object: give one of them", hint: "runbook status --help"}
+					}
+					return c.watch(st)
 				}
 				if *asJSON {
 					var b []byte
