@@ -296,8 +296,8 @@ func storyProblems(recs []record, steps []stepStatus, kills []kill) []string {
 			if r.Type == "session" {
 				break
 			}
-			if r.Type == "child" || r.Type == "backup" || r.Type == "print" {
-				continue // the program itself (journaled before it was waited for), a step's backups and prints
+			if r.Type == "child" || r.Type == "call" || r.Type == "backup" || r.Type == "print" {
+				continue // the program itself (journaled before it was waited for, and once it ended), a step's backups and prints
 			}
 			last = r
 		}
