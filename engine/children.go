@@ -35,7 +35,8 @@ const DefaultChildWait = 5 * time.Minute
 const DefaultMaxCalls = 100_000
 
 // trackingHost journals every program the run starts and bounds their
-// number; it masks the run's secrets in their output.
+// number; it masks the run's secrets in their output and journals each
+// call once it has ended (calls.go).
 type trackingHost struct {
 	builtins.Host
 	r *runner
@@ -43,6 +44,10 @@ type trackingHost struct {
 
 func (h *trackingHost) Exec(ctx context.Context, c builtins.Command) (builtins.Result, error) {
 	r := h.r
+	seq := 0
+	if r.cur != nil {
+		seq = r.cur.seq
+	}
 	if r.j != nil {
 		if r.calls >= r.e.maxCalls() {
 			return builtins.Result{}, fmt.Errorf("the run has started %d programs, the most a run may (a loop that never ends?); if it is legitimate, split the work into several runs", r.calls)
@@ -51,10 +56,6 @@ func (h *trackingHost) Exec(ctx context.Context, c builtins.Command) (builtins.R
 		prog := filepath.Base(c.Path)
 		if len(c.Args) > 0 && !strings.HasPrefix(c.Args[0], "-") {
 			prog += " " + clip(r.mask(builtins.Redact(c.Args[:1])[0]), 80)
-		}
-		seq := 0
-		if r.cur != nil {
-			seq = r.cur.seq
 		}
 		// The program is journaled before it starts, with a token that
 		// its environment carries: killed between the start and the
@@ -71,11 +72,14 @@ func (h *trackingHost) Exec(ctx context.Context, c builtins.Command) (builtins.R
 			r.append(&journal.Record{Type: journal.RecChild, Seq: seq, Key: token, BootID: realBootID(), PID: pid, Ticks: procStartTime(pid), Prog: prog}, false)
 		}
 	}
+	t0 := time.Now()
 	res, err := h.Host.Exec(ctx, c)
+	took := time.Since(t0)
 	if len(r.secrets) > 0 {
 		res.Stdout = []byte(r.mask(string(res.Stdout)))
 		res.Stderr = []byte(r.mask(string(res.Stderr)))
 	}
+	r.recordCall(seq, c, res, err, took)
 	return res, err
 }
 

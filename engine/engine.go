@@ -14,6 +14,7 @@ import (
 
 	"github.com/runbook-dev/runbook/builtins"
 	"github.com/runbook-dev/runbook/internal/journal"
+	"github.com/runbook-dev/runbook/internal/version"
 	"go.starlark.net/starlark"
 )
 
@@ -70,6 +71,9 @@ type Engine struct {
 	// of one run (DefaultMaxRecords, DefaultMaxCalls if 0).
 	MaxRecords int
 	MaxCalls   int
+	// MaxCallOutput bounds the bytes of program output that one run's
+	// call records keep (DefaultMaxCallOutput if 0).
+	MaxCallOutput int
 	// WriteHook, when set, replaces every write to the state dir (tests:
 	// a disk that fills up).
 	WriteHook journal.WriteFunc
@@ -231,11 +235,17 @@ func (e *Engine) current(stateDir string) (*Status, error) {
 	if err != nil || id == "" {
 		return nil, err
 	}
+	return e.runStatus(stateDir, id, func() *Holder { return liveHolder(stateDir) })
+}
+
+// runStatus is current for the run id; holder finds the process that
+// runs it (the state dir's holder runs only its current run).
+func (e *Engine) runStatus(stateDir, id string, holder func() *Holder) (*Status, error) {
 	dir := runDirOf(stateDir, id)
 	if err := checkRunDir(dir); err != nil {
 		return nil, err
 	}
-	st, err := scanStatus(dir, func() *Holder { return liveHolder(stateDir) }, e.Shipped)
+	st, err := scanStatus(dir, holder, e.Shipped)
 	switch {
 	case err == nil:
 		return st, nil
@@ -398,7 +408,7 @@ func (e *Engine) Run(ctx context.Context, rb *Runbook, pv *ParamValues) (err err
 	if err := e.writeSecrets(dir, pv.Secrets); err != nil {
 		return &StateError{Err: err}
 	}
-	h := &journal.Header{Type: journal.RecRun, V: journal.Version, ID: id, Runbook: rb.Name, Origin: rb.Origin, Main: rb.Main, Files: files, Params: pv.JSON(), Options: o, Time: e.now().UTC().Format(time.RFC3339Nano), Secrets: pv.SecretNames()}
+	h := &journal.Header{Type: journal.RecRun, V: journal.Version, ID: id, Runbook: rb.Name, Origin: rb.Origin, Main: rb.Main, Files: files, Params: pv.JSON(), Options: o, Time: e.now().UTC().Format(time.RFC3339Nano), Secrets: pv.SecretNames(), Version: version.String()}
 	j, err := journal.Create(filepath.Join(dir, journalName), h, e.journalOptions())
 	if err != nil {
 		return &StateError{Err: err}
@@ -519,7 +529,7 @@ func (e *Engine) Resume(ctx context.Context) (err error) {
 	r.j, r.runDir, r.id, r.resume = j, st.RunDir, st.ID, true
 	r.started = recapStart(jd.Header.Time, r.started)
 	r.replay = st.steps
-	r.records, r.calls = st.records, st.calls
+	r.records, r.calls, r.callBytes = st.records, st.calls, st.callBytes
 	firstBoot := ""
 	ready := map[string]bool{}
 	for _, rec := range jd.Records {

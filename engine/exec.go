@@ -138,6 +138,8 @@ type runner struct {
 	// records counts the journal's lines; calls the programs started.
 	records int
 	calls   int
+	// callBytes counts the output excerpts the run's call records keep.
+	callBytes int
 	// dryReport collects a dry run as data (--dry-run --json): dryrun.go.
 	dryReport *DryRunReport
 	// checking: `runbook check`, which stops at the first host call and

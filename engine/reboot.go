@@ -265,7 +265,10 @@ func (r *runner) rebootBuiltin(thread *starlark.Thread, b *starlark.Builtin, arg
 	r.e.Report.Note("the run resumes by itself after the boot (%s); follow it with: runbook status --state-dir %s", strings.TrimPrefix(hookUnitPath, "/etc/systemd/system/"), r.stateDir)
 	// The reboot program runs without the engine's child tracking: what
 	// it starts is the shutdown, which no later process should wait for.
-	res, err := r.rawHost.Exec(r.ctx, builtins.Command{Path: r.opts.Reboot, Env: r.env.Environ, Timeout: time.Minute})
+	cmd := builtins.Command{Path: r.opts.Reboot, Env: r.env.Environ, Timeout: time.Minute}
+	t0 := time.Now()
+	res, err := r.rawHost.Exec(r.ctx, cmd)
+	r.recordCall(seq, cmd, res, err, time.Since(t0))
 	if err != nil {
 		if r.ctx.Err() != nil {
 			return nil, err

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/runbook-dev/runbook/internal/journal"
 )
@@ -69,11 +71,27 @@ type Status struct {
 	// Children are programs that an earlier process of the run started
 	// and that still run (the process that started them is gone).
 	Children []Child `json:"children,omitempty"`
+	// Refused says the run ended refused (refuse() or a refusal of the
+	// engine): State stays "failed", its values being a contract.
+	Refused bool `json:"refused,omitempty"`
+	// Duration is the run's length in seconds: from its start to its
+	// end, to now while it runs, to its last record otherwise.
+	Duration float64 `json:"duration"`
+	// Version is the version of the binary that started the run (empty
+	// for journals older than format 3).
+	Version string `json:"version"`
+	// Calls are the programs run outside any step (the xapi probe after
+	// a boot), journaled as those of steps are.
+	Calls []Call `json:"calls,omitempty"`
+	// Ended is the time of the run's end record, if it ended.
+	Ended string `json:"ended,omitempty"`
 
 	steps   []*stepState // as folded from the journal, for a resume
 	root    string       // the host root the run recorded
 	records int          // journal lines, the header included
 	calls   int          // program calls journaled
+	// callBytes: the output excerpts of the call records.
+	callBytes int
 }
 
 // Child is a program started by a process of the run, as journaled.
@@ -99,6 +117,37 @@ type StepStatus struct {
 	// InDoubt: the step failed because a mutating program was cut off
 	// after it started; the host may have changed.
 	InDoubt bool `json:"in_doubt,omitempty"`
+	// Started is when the step first started, Ended when it completed
+	// or failed (absent while it runs); RFC 3339, UTC.
+	Started string `json:"started"`
+	Ended   string `json:"ended,omitempty"`
+	// Calls are the programs the step ran, over all its attempts.
+	Calls []Call `json:"calls"`
+}
+
+// Call is one program a run executed, as its call record tells it.
+type Call struct {
+	// Argv is the program and its arguments, credentials redacted and
+	// secrets masked.
+	Argv []string `json:"argv"`
+	// Exit is the exit status, -1 when the program did not run to its
+	// end (Error says why).
+	Exit       int `json:"exit"`
+	DurationMs int `json:"duration_ms"`
+	// Stdout and Stderr are the first MaxCallExcerpt bytes of each.
+	Stdout string `json:"stdout"`
+	Stderr string `json:"stderr"`
+	// Truncated says the output or the argv was cut.
+	Truncated bool   `json:"truncated"`
+	Error     string `json:"error,omitempty"`
+}
+
+func callOf(r *journal.Record) Call {
+	c := Call{Argv: r.Argv, Exit: r.Exit, DurationMs: r.Ms, Stdout: r.Stdout, Stderr: r.Stderr, Truncated: r.Truncated, Error: r.Error}
+	if r.Error != "" {
+		c.Exit = -1
+	}
+	return c
 }
 
 // Backup is a file's previous content kept in the run directory.
@@ -147,6 +196,9 @@ type stepState struct {
 	Error    string
 	InDoubt  bool
 	Reboots  []journal.Record // reboot intents, over all attempts
+	Started  string           // of the first attempt
+	Ended    string           // of the completed or failed record
+	Calls    []Call
 }
 
 // fold builds a run's status from its records, one at a time, so that
@@ -178,6 +230,7 @@ func newFold(runDir string, h *journal.Header, keepResults bool) *fold {
 		Steps:    []StepStatus{},
 		Backups:  []Backup{},
 		Warnings: []string{},
+		Version:  h.Version,
 		records:  1,
 		root:     h.Options.Root,
 	}
@@ -237,7 +290,7 @@ func (f *fold) add(r *journal.Record) {
 			if r.Seq != len(f.steps)+1 {
 				return // out of order: the reader refuses it
 			}
-			s = &stepState{Seq: r.Seq}
+			s = &stepState{Seq: r.Seq, Started: r.Time}
 			f.steps = append(f.steps, s)
 		}
 		if s.Attempts > 0 && !s.Done && !s.Failed {
@@ -247,11 +300,11 @@ func (f *fold) add(r *journal.Record) {
 		}
 		s.Name, s.Kind, s.Call, s.Key, s.Pos = r.Name, r.Kind, r.Call, r.Key, r.Pos
 		s.Attempts++
-		s.Done, s.Failed, s.Error, s.Result, s.InDoubt = false, false, "", nil, false
+		s.Done, s.Failed, s.Error, s.Result, s.InDoubt, s.Ended = false, false, "", nil, false, ""
 		f.children = f.children[:0]
 	case journal.RecCompleted:
 		if s := f.get(r.Seq); s != nil {
-			s.Done, s.Status = true, r.Status
+			s.Done, s.Status, s.Ended = true, r.Status, r.Time
 			if f.keepResults {
 				s.Result = r.Result
 			}
@@ -263,7 +316,7 @@ func (f *fold) add(r *journal.Record) {
 		f.children = f.children[:0]
 	case journal.RecFailed:
 		if s := f.get(r.Seq); s != nil {
-			s.Failed, s.Error, s.InDoubt = true, r.Error, r.InDoubt
+			s.Failed, s.Error, s.InDoubt, s.Ended = true, r.Error, r.InDoubt, r.Time
 			s.Changed = s.Changed || r.Changed || r.InDoubt
 		}
 		f.children = f.children[:0]
@@ -285,6 +338,13 @@ func (f *fold) add(r *journal.Record) {
 		f.warning(r)
 	case journal.RecInterrupted:
 		st.Interrupted = r.Signal
+	case journal.RecCall:
+		st.callBytes += len(r.Stdout) + len(r.Stderr)
+		if s := f.get(r.Seq); s != nil {
+			s.Calls = append(s.Calls, callOf(r))
+		} else if r.Seq == 0 {
+			st.Calls = append(st.Calls, callOf(r))
+		}
 	case journal.RecChild:
 		if r.PID == 0 {
 			st.calls++ // journaled before it starts, and again once it runs
@@ -300,7 +360,11 @@ func (f *fold) finish(holder *Holder, damage *journal.Error) *Status {
 	st := f.st
 	st.steps = f.steps
 	for _, s := range f.steps {
-		ss := StepStatus{Seq: s.Seq, Name: s.Name, Kind: s.Kind, Pos: s.Pos, Attempts: s.Attempts, Changed: s.Changed, InDoubt: s.InDoubt}
+		ss := StepStatus{Seq: s.Seq, Name: s.Name, Kind: s.Kind, Pos: s.Pos, Attempts: s.Attempts, Changed: s.Changed, InDoubt: s.InDoubt,
+			Started: s.Started, Ended: s.Ended, Calls: s.Calls}
+		if ss.Calls == nil {
+			ss.Calls = []Call{}
+		}
 		switch {
 		case s.Done:
 			ss.Status = s.Status
@@ -319,6 +383,8 @@ func (f *fold) finish(holder *Holder, damage *journal.Error) *Status {
 	case f.lastEnd >= 0 && f.lastEnd > f.lastSession:
 		end := &f.endRec
 		st.State = end.State
+		st.Refused = end.Status == "refused"
+		st.Ended = end.Time
 		if end.Error != "" {
 			e := end.Error
 			st.Error = &e
@@ -347,7 +413,29 @@ func (f *fold) finish(holder *Holder, damage *journal.Error) *Status {
 			st.Error = &e
 		}
 	}
+	st.Duration = runDuration(st, time.Now())
 	return st
+}
+
+// runDuration is the run's length in seconds, to the millisecond: to
+// its end, to now while it runs, to its last record while it waits (for
+// a reboot, a resume).
+func runDuration(st *Status, now time.Time) float64 {
+	start, err := time.Parse(time.RFC3339Nano, st.Started)
+	if err != nil {
+		return 0
+	}
+	end := now
+	switch {
+	case st.Ended != "":
+		end, err = time.Parse(time.RFC3339Nano, st.Ended)
+	case st.State != StateRunning:
+		end, err = time.Parse(time.RFC3339Nano, st.Updated)
+	}
+	if err != nil || end.Before(start) {
+		return 0
+	}
+	return math.Round(end.Sub(start).Seconds()*1000) / 1000
 }
 
 // statusOf derives a run's status from a journal read whole.

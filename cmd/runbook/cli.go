@@ -51,7 +51,7 @@ type command struct {
 }
 
 func commands() []*command {
-	return []*command{runCommand(), resumeCommand(), statusCommand(), abortCommand(), listCommand(), showCommand(), checkCommand(), exportCommand(), testCommand(), simulateCommand(), simCommand(), completionCommand(), helpCommand(), versionCommand(), completeCommand()}
+	return []*command{runCommand(), resumeCommand(), statusCommand(), runsCommand(), abortCommand(), listCommand(), showCommand(), checkCommand(), exportCommand(), testCommand(), simulateCommand(), simCommand(), completionCommand(), helpCommand(), versionCommand(), completeCommand()}
 }
 
 func findCommand(name string) *command {

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -39,32 +38,6 @@ fault' shows a subcommand of sim. 'runbook COMMAND --help' prints the same.`,
 			}
 		},
 	}
-}
-
-func versionCommand() *command {
-	return &command{
-		name:    "version",
-		summary: "print the version",
-		usage:   "",
-		help:    `Prints the version of this binary.`,
-		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
-			return func(args []string) error {
-				if len(args) != 0 {
-					return &usageError{msg: "version takes no arguments", hint: "runbook version --help"}
-				}
-				return c.version()
-			}
-		},
-	}
-}
-
-func (c *cli) version() error {
-	v := "(devel)"
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		v = bi.Main.Version
-	}
-	fmt.Fprintf(c.stdout, "runbook %s\n", v)
-	return nil
 }
 
 // mainUsage is the overview: what runbook is, its commands, the global

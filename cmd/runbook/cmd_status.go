@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/runbook-dev/runbook/engine"
 	"github.com/spf13/pflag"
@@ -13,39 +16,80 @@ import (
 func statusCommand() *command {
 	return &command{
 		name:    "status",
-		summary: "show the current or last run",
-		usage:   "[--json] [--state-dir DIR]",
+		summary: "show the current or last run, or any run by its id",
+		usage:   "[RUN-ID] [--json] [-v] [--watch] [--state-dir DIR]",
 		help: `
-Shows the current or last run of the state directory: runbook, parameters,
-state, each step with its status, the error if any, the backups of replaced
-files, and whether the runbook on disk differs from the copy pinned when the
-run started. It works while a run is in progress. With no run at all it says
-so and exits 0.
+Shows the current or last run of the state directory, or the run RUN-ID (see
+'runbook runs'): runbook, parameters, state, when it started and how long it
+took (how long the current step has been running, while it runs), each step
+with its status, the error if any, the backups of replaced files, and whether
+the runbook on disk differs from the copy pinned when the run started. Times
+are in the local zone, to the second. A run that ended refused shows state
+"refused". -v also shows each program a step ran: its argv (credentials
+redacted), exit status and duration. It works while a run is in progress.
+With no run at all it says so and exits 0; an unknown RUN-ID is an error
+(exit 2) that lists the nearest ids.
+
+--watch follows the run (the current one, or RUN-ID): it re-reads the journal
+every second and prints each step as its status changes, and each change of
+state or of the process running it (the boot hook's resume takes over the same
+run after a reboot), until the run has succeeded, failed, been aborted or been
+interrupted; a run waiting for its reboot is followed through it. It exits with
+the run's outcome: 0 succeeded, 1 failed or aborted, 2 refused without
+changing the host, 130/143 interrupted by SIGINT/SIGTERM. Interrupting the
+watch stops only the watch (exit 130); the run goes on.
 
 --json prints a stable object for fleet tools (fields are only ever added):
   {"runbook": str, "id": str,
    "state": "running|rebooting|interrupted|failed|succeeded|aborted",
+   "refused": true (a failed run that ended refused),
    "params": {...}, "steps": [{"seq": int, "name": str, "status":
    "ok|changed|failed|running|rebooted", "kind": str, "pos": str,
    "attempts": int, "changed": bool, "error": str (failed steps),
-   "in_doubt": true (a failed step whose mutating program was cut off)}],
+   "in_doubt": true (a failed step whose mutating program was cut off),
+   "started": str, "ended": str (finished steps),
+   "calls": [{"argv": [str], "exit": int (-1: did not exit), "duration_ms":
+   int, "stdout": str, "stderr": str (their first 2 KiB), "truncated": bool,
+   "error": str (a program cut off)}]}],
    "error": str|null, "changed_host": bool, "source_changed": bool,
    "origin": str, "run_dir": str, "journal": str, "log": str,
-   "started": str, "updated": str, "holder": {...} (running),
+   "started": str, "updated": str, "ended": str (a run that ended),
+   "duration": seconds, "version": str (of the binary that started it),
+   "holder": {...} (running),
    "backups": [{"path": str, "backup": str, "existed": bool, "step": int}],
    "warnings": [str] (what the runbook's warn() said, in order)}
-With no run: {"state": "none"}; with a journal that has no complete header
-(the run never started): {"state": "none", "note": str}. "children" lists
-programs a killed process left running: [{"pid", "prog", "step"}].`,
+Times are RFC 3339, UTC. With no run: {"state": "none"}; with a journal that
+has no complete header (the run never started): {"state": "none", "note":
+str}. "children" lists programs a killed process left running: [{"pid",
+"prog", "step"}]; "calls" at the top level lists the programs run outside
+any step (the xapi probe after a boot).`,
 		setup: func(c *cli, fs *pflag.FlagSet) func([]string) error {
 			asJSON := fs.Bool("json", false, "print JSON")
+			verbose := fs.BoolP("verbose", "v", false, "show the programs each step ran")
+			watch := fs.Bool("watch", false, "follow the run until it ends; exit with its outcome")
 			return func(args []string) error {
-				if len(args) != 0 {
-					return &usageError{msg: "status takes no arguments", hint: "runbook status --help"}
+				if len(args) > 1 {
+					return &usageError{msg: fmt.Sprintf("status takes at most one RUN-ID, got %s", plural(len(args), "argument")), hint: "runbook runs"}
 				}
-				st, err := c.engine().Status()
+				var st *engine.Status
+				var err error
+				if len(args) == 1 {
+					st, err = c.engine().StatusOf(args[0])
+					var ue *engine.UnknownRunError
+					if errors.As(err, &ue) {
+						return unknownRun(ue)
+					}
+				} else {
+					st, err = c.engine().Status()
+				}
 				if st == nil {
 					return err
+				}
+				if *watch {
+					if *asJSON {
+						return &usageError{msg: "status: --watch prints lines as the run goes; --json prints one object: give one of them", hint: "runbook status --help"}
+					}
+					return c.watch(st)
 				}
 				if *asJSON {
 					var b []byte
@@ -59,7 +103,7 @@ programs a killed process left running: [{"pid", "prog", "step"}].`,
 					}
 					fmt.Fprintf(c.stdout, "%s\n", b)
 				} else {
-					printStatus(c.stdout, st)
+					printStatus(c.stdout, st, *verbose, time.Now())
 				}
 				if err != nil {
 					fmt.Fprintf(c.stderr, "runbook: %v\n", err)
@@ -70,7 +114,53 @@ programs a killed process left running: [{"pid", "prog", "step"}].`,
 	}
 }
 
-func printStatus(w io.Writer, st *engine.Status) {
+// unknownRun is the error for a RUN-ID the state dir does not have: it
+// names the id and lists the nearest ones there are.
+func unknownRun(e *engine.UnknownRunError) error {
+	msg := e.Error()
+	if len(e.Known) == 0 {
+		return &usageError{msg: msg + ": it has no runs", hint: "runbook runs"}
+	}
+	if near := nearest(e.ID, e.Known); near != "" {
+		msg += fmt.Sprintf("; did you mean %s?", near)
+	}
+	ids := append([]string(nil), e.Known...)
+	sort.SliceStable(ids, func(i, j int) bool { return editDistance(e.ID, ids[i]) < editDistance(e.ID, ids[j]) })
+	if len(ids) > 3 {
+		ids = ids[:3]
+	}
+	msg += "\nnearest runs there:\n  " + strings.Join(ids, "\n  ")
+	return &usageError{msg: msg, hint: "runbook runs"}
+}
+
+// localTime shows an RFC 3339 time in the local zone, to the second.
+func localTime(s string) string {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	return t.Local().Format("2006-01-02 15:04:05 MST")
+}
+
+// seconds shows a duration in seconds as people read one: 1m42s, 0.3s.
+func seconds(sec float64) string {
+	d := time.Duration(sec * float64(time.Second))
+	if d < time.Second {
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// shownState is the state as the text of status and runs show it: a
+// refused run reads "refused" (in JSON its state stays "failed").
+func shownState(state string, refused bool) string {
+	if refused && state == engine.StateFailed {
+		return "refused"
+	}
+	return state
+}
+
+func printStatus(w io.Writer, st *engine.Status, verbose bool, now time.Time) {
 	if st.State == engine.StateNone {
 		fmt.Fprintln(w, "no run in this state dir")
 		if st.Note != "" {
@@ -80,7 +170,7 @@ func printStatus(w io.Writer, st *engine.Status) {
 	}
 	fmt.Fprintf(w, "runbook:  %s (%s)\n", st.Runbook, st.Origin)
 	fmt.Fprintf(w, "run:      %s\n", st.ID)
-	fmt.Fprintf(w, "state:    %s\n", st.State)
+	fmt.Fprintf(w, "state:    %s\n", shownState(st.State, st.Refused))
 	if st.Holder != nil {
 		fmt.Fprintf(w, "held by:  %s\n", st.Holder)
 	}
@@ -97,7 +187,21 @@ func printStatus(w io.Writer, st *engine.Status) {
 		}
 		fmt.Fprintf(w, "params:   %s\n", strings.Join(parts, " "))
 	}
-	fmt.Fprintf(w, "started:  %s\nupdated:  %s\n", st.Started, st.Updated)
+	fmt.Fprintf(w, "started:  %s\nupdated:  %s\n", localTime(st.Started), localTime(st.Updated))
+	if st.Ended != "" {
+		fmt.Fprintf(w, "ended:    %s\n", localTime(st.Ended))
+	}
+	took := seconds(st.Duration)
+	switch st.State {
+	case engine.StateRunning:
+		took += " so far"
+	case engine.StateRebooting, engine.StateInterrupted:
+		took += " until its last record"
+	}
+	fmt.Fprintf(w, "duration: %s\n", took)
+	if st.Version != "" {
+		fmt.Fprintf(w, "binary:   runbook %s\n", st.Version)
+	}
 	if st.SourceChanged {
 		fmt.Fprintf(w, "source:   %s\n", st.SourceNote)
 	} else {
@@ -112,10 +216,22 @@ func printStatus(w io.Writer, st *engine.Status) {
 		if s.InDoubt {
 			extra += "  (in doubt: the host may have changed)"
 		}
+		if s.Status == engine.StepRunning && st.State == engine.StateRunning {
+			if t, err := time.Parse(time.RFC3339Nano, s.Started); err == nil {
+				extra += fmt.Sprintf("  (running for %s)", seconds(now.Sub(t).Seconds()))
+			}
+		}
 		fmt.Fprintf(w, "  %-9s%s%s\n", s.Status, s.Name, extra)
 		if s.Error != nil {
 			fmt.Fprintf(w, "           %s\n", strings.ReplaceAll(*s.Error, "\n", "\n           "))
 		}
+		if verbose {
+			printCalls(w, s.Calls)
+		}
+	}
+	if verbose && len(st.Calls) > 0 {
+		fmt.Fprintln(w, "outside steps:")
+		printCalls(w, st.Calls)
 	}
 	if st.Error != nil {
 		fmt.Fprintf(w, "error:    %s\n", strings.ReplaceAll(*st.Error, "\n", "\n          "))
@@ -162,4 +278,30 @@ func paramString(v any) string {
 		return x
 	}
 	return fmt.Sprint(v)
+}
+
+// printCalls shows the programs of a step, one a line: argv, then its
+// exit status (or why it did not exit) and duration.
+func printCalls(w io.Writer, calls []engine.Call) {
+	for _, c := range calls {
+		end := fmt.Sprintf("exit %d", c.Exit)
+		if c.Error != "" {
+			end = c.Error
+		}
+		fmt.Fprintf(w, "           $ %s  (%s, %dms)\n", quoteArgv(c.Argv), end, c.DurationMs)
+	}
+}
+
+// quoteArgv renders an argv for people, single-quoting the words a
+// shell would split; it is never run by one.
+func quoteArgv(argv []string) string {
+	parts := make([]string, len(argv))
+	for i, a := range argv {
+		if a != "" && !strings.ContainsAny(a, " \t\n'\"\\$`;&|<>()*?[]{}!#~") {
+			parts[i] = a
+			continue
+		}
+		parts[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(parts, " ")
 }

@@ -13,7 +13,7 @@ import (
 // into r, and the set of keys it had into seen. Only the form
 // appendRecord writes is accepted: compact, keys in their fixed order,
 // each at most once, integers without leading zeros, booleans true.
-func decodeRecord(b []byte, r *Record, seen *uint32) error {
+func decodeRecord(b []byte, r *Record, seen *uint64) error {
 	*r = Record{}
 	*seen = 0
 	if len(b) < 2 || b[0] != '{' {
@@ -41,12 +41,15 @@ func decodeRecord(b []byte, r *Record, seen *uint32) error {
 		}
 		i = next + 1
 		switch key {
-		case "seq", "attempt", "pid", "ticks":
+		case "seq", "attempt", "pid", "ticks", "exit", "ms":
 			j := i
 			for j < len(b) && b[j] >= '0' && b[j] <= '9' {
 				j++
 			}
-			if j == i || b[i] == '0' {
+			// A call's exit status is written even when 0; every other
+			// zero is written by leaving the field out.
+			zeroOK := key == "exit" && r.Type == RecCall && j == i+1
+			if j == i || (b[i] == '0' && !zeroOK) {
 				return fmt.Errorf("offset %d: %s: want a positive integer", i, key)
 			}
 			n, err := strconv.ParseUint(string(b[i:j]), 10, 63)
@@ -63,8 +66,12 @@ func decodeRecord(b []byte, r *Record, seen *uint32) error {
 				r.PID = int(n)
 			case "ticks":
 				r.Ticks = n
+			case "exit":
+				r.Exit = int(n)
+			case "ms":
+				r.Ms = int(n)
 			}
-		case "changed", "in_doubt", "existed":
+		case "changed", "in_doubt", "existed", "truncated":
 			if !hasAt(b, i, "true") {
 				return fmt.Errorf("offset %d: %s: want true (false is written by leaving the field out)", i, key)
 			}
@@ -74,9 +81,17 @@ func decodeRecord(b []byte, r *Record, seen *uint32) error {
 				r.Changed = true
 			case "in_doubt":
 				r.InDoubt = true
+			case "truncated":
+				r.Truncated = true
 			default:
 				r.Existed = true
 			}
+		case "argv":
+			argv, next, err := stringArray(d, i)
+			if err != nil {
+				return fmt.Errorf("offset %d: argv: %v", i, err)
+			}
+			r.Argv, i = argv, next
 		case "result":
 			end, ok := skipValue(b, i, 0)
 			if !ok || !json.Valid(b[i:end]) {
@@ -134,6 +149,10 @@ func decodeRecord(b []byte, r *Record, seen *uint32) error {
 				r.Prog = s
 			case "mode":
 				r.Mode = s
+			case "stdout":
+				r.Stdout = s
+			case "stderr":
+				r.Stderr = s
 			}
 		}
 		if i == len(b) {
@@ -146,6 +165,36 @@ func decodeRecord(b []byte, r *Record, seen *uint32) error {
 			return fmt.Errorf("offset %d: want ',' between fields", i)
 		}
 		i++
+	}
+}
+
+// stringArray reads the non-empty JSON array of strings at d.data[i],
+// compact, as appendRecord writes it; its strings may be empty (a
+// program's argument may be).
+func stringArray(d *decoder, i int) ([]string, int, error) {
+	b := d.data
+	if i >= len(b) || b[i] != '[' {
+		return nil, 0, fmt.Errorf("want an array of strings")
+	}
+	var out []string
+	i++
+	for {
+		s, next, err := plainString(d, i)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, strings.Clone(s))
+		if next >= len(b) {
+			return nil, 0, fmt.Errorf("unterminated array")
+		}
+		switch b[next] {
+		case ',':
+			i = next + 1
+		case ']':
+			return out, next + 1, nil
+		default:
+			return nil, 0, fmt.Errorf("want ',' or ']' in the array")
+		}
 	}
 }
 

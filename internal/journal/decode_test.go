@@ -35,13 +35,17 @@ func TestRecordFieldsRoundTrip(t *testing.T) {
 		case reflect.Bool:
 			v.SetBool(true)
 		case reflect.Slice:
-			v.SetBytes([]byte(`{"a":[1,"b"]}`))
+			if v.Type().Elem().Kind() == reflect.String {
+				v.Set(reflect.ValueOf([]string{"xe", "", "x\"é\n" + f.Name}))
+			} else {
+				v.SetBytes([]byte(`{"a":[1,"b"]}`))
+			}
 		default:
 			t.Fatalf("field %s: kind %s: teach this test the new kind", f.Name, v.Kind())
 		}
 		body := appendRecord(nil, &r)
 		var got Record
-		var seen uint32
+		var seen uint64
 		if err := decodeRecord(body, &got, &seen); err != nil {
 			t.Fatalf("field %s: decode %s: %v", f.Name, body, err)
 		}
@@ -80,10 +84,21 @@ func TestDecodeRecordStrict(t *testing.T) {
 		{`{"type":"print","msg":""`, "empty"},
 		{`{"type":"print","msg":"\ud800"`, ""},
 		{`{"type":"print","result":{]`, "not a JSON value"},
+		{`{"type":"call","argv":["xe","","a\"b"],"exit":0`, ""},
+		{`{"type":"call","argv":["xe"],"exit":00`, "positive integer"},
+		{`{"type":"call","argv":["xe"],"exit":01`, "positive integer"},
+		{`{"type":"print","exit":0`, "positive integer"},
+		{`{"type":"call","argv":[]`, "want a string"},
+		{`{"type":"call","argv":["xe",]`, "want a string"},
+		{`{"type":"call","argv":["xe" ]`, "want ',' or ']'"},
+		{`{"type":"call","argv":"xe"`, "want an array of strings"},
+		{`{"type":"call","argv":["xe"`, "unterminated"},
+		{`{"type":"call","argv":["xe"],"truncated":false`, "want true"},
+		{`{"type":"call","argv":["xe"],"exit":1,"ms":0`, "positive integer"},
 	}
 	for _, tt := range tests {
 		var r Record
-		var seen uint32
+		var seen uint64
 		err := decodeRecord([]byte(tt.body), &r, &seen)
 		switch {
 		case tt.err == "" && err != nil:
@@ -99,13 +114,14 @@ func TestDecodeRecordStrict(t *testing.T) {
 func FuzzDecodeRecord(f *testing.F) {
 	f.Add([]byte(`{"type":"started","seq":1,"name":"a","kind":"step","key":"0123456789abcdef01234567","attempt":1}`))
 	f.Add([]byte(`{"type":"completed","seq":2,"status":"ok","result":{"$tuple":[1,"x"]}}`))
+	f.Add([]byte(`{"type":"call","seq":2,"argv":["xe","pif-list",""],"exit":0,"ms":12,"stdout":"uuid ( RO)","truncated":true}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		if len(line) == 0 || line[len(line)-1] != '}' {
 			return
 		}
 		body := line[:len(line)-1]
 		var r Record
-		var seen uint32
+		var seen uint64
 		if decodeRecord(body, &r, &seen) != nil {
 			return
 		}

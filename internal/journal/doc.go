@@ -5,7 +5,9 @@
 // A journal starts with a [Header] (what was run, with what parameters
 // and options) followed by [Record]s: sessions, step starts, programs
 // started ("child"), completions and failures, reboot intents, prints,
-// backups, interruptions and the run's end. [Create] writes the header
+// backups, interruptions, program calls ("call", with their argv, exit
+// status, duration and the first bytes of their output) and the run's
+// end. [Create] writes the header
 // durably; a [Writer] appends records; [Open] reopens a journal for
 // appending after cutting a torn last line; [AppendAbort] ends a run as
 // aborted however damaged its journal is.
@@ -19,7 +21,9 @@
 // types, the fields of each type in that version and no other, one
 // canonical encoding, contiguous step numbers and attempts. Only a torn
 // last line counts as not written. Version 1 journals (no checksums) are
-// still read, strictly, and appended to in version 1.
+// still read, strictly, and appended to in version 1. Version 3 adds the
+// header's "version" (of the binary that started the run) and the
+// "call" record; version 2 journals are read and appended to as before.
 //
 // [Read] reads a journal whole (a resume needs every result); a [Reader]
 // reads one as a stream, in memory that does not grow with the journal

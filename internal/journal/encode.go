@@ -7,7 +7,9 @@ import "strconv"
 // spelling and a checksum over its bytes means one thing.
 var fields = []string{"type", "time", "seq", "name", "kind", "call", "key", "pos", "attempt",
 	"status", "changed", "in_doubt", "result", "error", "boot_id", "reason", "msg", "path",
-	"file", "existed", "signal", "state", "pid", "ticks", "prog", "mode"}
+	"file", "existed", "signal", "state", "pid", "ticks", "prog", "mode",
+	// v3: call records
+	"argv", "exit", "ms", "stdout", "stderr", "truncated"}
 
 // fieldIndex maps a key to its place in fields.
 var fieldIndex = func() map[string]int {
@@ -75,5 +77,24 @@ func appendRecord(b []byte, r *Record) []byte {
 	num("ticks", r.Ticks)
 	str("prog", r.Prog)
 	str("mode", r.Mode)
+	if len(r.Argv) > 0 {
+		b = append(b, `,"argv":[`...)
+		for i, a := range r.Argv {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, a)
+		}
+		b = append(b, ']')
+	}
+	if r.Exit != 0 || (r.Type == RecCall && r.Error == "") {
+		// A call's exit status 0 is written: it says the program ran.
+		b = append(b, `,"exit":`...)
+		b = strconv.AppendUint(b, uint64(max(r.Exit, 0)), 10)
+	}
+	num("ms", uint64(max(r.Ms, 0)))
+	str("stdout", r.Stdout)
+	str("stderr", r.Stderr)
+	flag("truncated", r.Truncated)
 	return b
 }

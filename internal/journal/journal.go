@@ -19,7 +19,8 @@ import (
 const (
 	// Version 2 adds a CRC-32C to every line, chained to the line
 	// before, the header's "secrets", the "child" record and "in_doubt".
-	Version    = 2
+	// Version 3 adds the header's "version" and the "call" record.
+	Version    = 3
 	MinVersion = 1
 )
 
@@ -36,6 +37,7 @@ const (
 	RecInterrupted = "interrupted" // a signal stopped the process
 	RecXapi        = "xapi"        // xapi answered after a new boot
 	RecChild       = "child"       // a program was started; waited for next (v2)
+	RecCall        = "call"        // a program ended: argv, exit, output excerpts (v3)
 	RecEnd         = "end"         // the run ended: succeeded, failed, refused, aborted
 )
 
@@ -69,6 +71,9 @@ type Header struct {
 	// Secrets names the secret parameters (v2): their values are not in
 	// Params but in the run directory's secrets file.
 	Secrets []string `json:"secrets,omitempty"`
+	// Version is the version of the runbook binary that started the run
+	// (v3), as internal/version tells it.
+	Version string `json:"version,omitempty"`
 }
 
 // PinnedFile is one runbook file copied into the run directory.
@@ -121,6 +126,16 @@ type Record struct {
 	Ticks   uint64          `json:"ticks,omitempty"`
 	Prog    string          `json:"prog,omitempty"`
 	Mode    string          `json:"mode,omitempty"`
+
+	// The fields of a call record (v3). Exit is written for every call
+	// record that has no Error (0 included); Error says the program did
+	// not run to its end (not started, cut off, killed).
+	Argv      []string `json:"argv,omitempty"`
+	Exit      int      `json:"exit,omitempty"`
+	Ms        int      `json:"ms,omitempty"`
+	Stdout    string   `json:"stdout,omitempty"`
+	Stderr    string   `json:"stderr,omitempty"`
+	Truncated bool     `json:"truncated,omitempty"`
 }
 
 // Error reports a journal that cannot be trusted: damaged, of an unknown
@@ -219,6 +234,11 @@ func crcOf(line []byte) ([]byte, bool) {
 
 // EncodeHeader renders a header line (with its newline) in version h.V.
 func EncodeHeader(h *Header) ([]byte, error) {
+	if h.V < 3 && h.Version != "" {
+		c := *h
+		c.Version = "" // not a field of versions 1 and 2
+		h = &c
+	}
 	line, err := json.Marshal(h)
 	if err != nil {
 		return nil, fmt.Errorf("encode journal header: %w", err)
@@ -516,7 +536,8 @@ func (w *Writer) write(lines []byte, sync bool) error {
 
 // Append writes one record; with sync it is on disk when Append returns.
 // Records a journal's version does not have (a child record in version
-// 1) are not written; fields it does not have are left out.
+// 1, a call record before version 3) are not written; fields it does
+// not have are left out.
 func (w *Writer) Append(r *Record, sync bool) error {
 	if w.f == nil {
 		return errors.New("append: journal closed")
@@ -529,6 +550,9 @@ func (w *Writer) Append(r *Record, sync bool) error {
 		r.Time = now().UTC().Format(time.RFC3339Nano)
 	}
 	rec := *r
+	if w.v < 3 && rec.Type == RecCall {
+		return nil
+	}
 	if w.v < 2 {
 		if rec.Type == RecChild {
 			return nil

@@ -49,6 +49,7 @@ func sampleRecords() []Record {
 		{Type: RecSession, Time: "t1", PID: 10, BootID: "b1", Mode: "run"},
 		{Type: RecStarted, Time: "t2", Seq: 1, Name: "find host", Kind: "step", Call: "find()", Key: testKey, Pos: "t.star:3:5", Attempt: 1},
 		{Type: RecChild, Time: "t3", Seq: 1, Key: "r1/1", PID: 11, Ticks: 99, Prog: "xe host-list"},
+		{Type: RecCall, Time: "t3", Seq: 1, Argv: []string{"xe", "host-list", "password=<redacted>"}, Exit: 0, Ms: 12, Stdout: "uuid ( RO)    : u1\n", Truncated: true},
 		{Type: RecCompleted, Time: "t4", Seq: 1, Status: "ok", Result: []byte(`{"$struct":{"uuid":"u1","mac":"aa:bb:cc:dd:ee:ff"}}`)},
 		{Type: RecStarted, Time: "t5", Seq: 2, Name: "reboot: x", Kind: "reboot_and_resume", Call: "reboot_and_resume(\"x\")", Key: testKey, Attempt: 1},
 		{Type: RecReboot, Time: "t6", Seq: 2, BootID: "b1", Reason: "x", Attempt: 1},
@@ -69,21 +70,31 @@ func TestRead(t *testing.T) {
 	lines := strings.SplitAfter(string(good), "\n")
 	_, v1 := writeJournal(t, 1, sampleRecords()...)
 	v1lines := strings.SplitAfter(string(v1), "\n")
+	_, v2 := writeJournal(t, 2, sampleRecords()...)
+	v2lines := strings.SplitAfter(string(v2), "\n")
 	tests := []struct {
 		name    string
 		data    string
 		records int    // records read after the header
 		err     string // substring of the error, "" for none
 	}{
-		{"complete", string(good), 6, ""},
-		{"version 1 is still read", string(v1), 5, ""}, // no child records in v1
-		{"torn last line is not written", string(good) + `{"type":"comp`, 6, ""},
+		{"complete", string(good), 7, ""},
+		{"version 1 is still read", string(v1), 5, ""}, // no child or call records in v1
+		{"version 2 is still read", string(v2), 6, ""}, // no call records in v2
+		{"torn last line is not written", string(good) + `{"type":"comp`, 7, ""},
 		{"torn header", lines[0][:30], 0, "no complete header"},
 		{"empty", "", 0, "no complete header"},
 		{"a line deleted", strings.Join(append(lines[:2:2], lines[3:]...), ""), 0, ":3: damaged line (checksum mismatch"},
 		{"lines swapped", strings.Join([]string{lines[0], lines[2], lines[1], lines[3]}, ""), 0, ":2: damaged line (checksum"},
-		{"edited seq", strings.Replace(string(good), `"seq":2,"name"`, `"seq":1,"name"`, 1), 0, ":6: damaged line (checksum"},
-		{"edited MAC", strings.Replace(string(good), "ee:ff", "ee:fe", 1), 0, ":5: damaged line (checksum"},
+		{"edited seq", strings.Replace(string(good), `"seq":2,"name"`, `"seq":1,"name"`, 1), 0, ":7: damaged line (checksum"},
+		{"edited MAC", strings.Replace(string(good), "ee:ff", "ee:fe", 1), 0, ":6: damaged line (checksum"},
+		{"edited call exit", strings.Replace(string(good), `"exit":0`, `"exit":1`, 1), 0, ":5: damaged line (checksum"},
+		{"resealed call without exit", string(Reseal([]byte(strings.Replace(string(good), `,"exit":0`, "", 1)))), 0, ":5: call record: want an exit status or an error"},
+		{"resealed call without argv", string(Reseal([]byte(strings.Replace(string(good), `,"argv":["xe","host-list","password=<redacted>"]`, "", 1)))), 0, ":5: call record: missing argv"},
+		{"resealed call outside a step", string(Reseal([]byte(strings.Replace(string(good), `"type":"call","time":"t3","seq":1`, `"type":"call","time":"t3","seq":2`, 1)))), 0, ":5: call record for step 2, but step 1 is in progress"},
+		{"v2 call record", v2lines[0] + string(Reseal([]byte(v2lines[0] + `{"type":"call","argv":["xe"],"exit":0,"crc":"00000000"}` + "\n")))[len(v2lines[0]):], 0, `unknown record type "call" in format version 2`},
+		{"v2 header with a version", string(Reseal([]byte(strings.Replace(v2lines[0], `"time"`, `"version":"v1","time"`, 1)))), 0, "field version not in this format version"},
+		{"v3 header with a version", string(Reseal([]byte(strings.Replace(lines[0], `"time"`, `"version":"v1","time"`, 1)))), 0, ""},
 		{"v1 edited seq", strings.Replace(string(v1), `"seq":2,"name"`, `"seq":1,"name"`, 1), 0, "started record for step 1, but the last step, 1, completed"},
 		{"v1 unknown record type", v1lines[0] + `{"type":"bogus","seq":1}` + "\n", 0, `unknown record type "bogus"`},
 		{"v1 line deleted", v1lines[0] + v1lines[1] + v1lines[3], 0, "completed record for step 1, but no step has started"},
@@ -91,7 +102,8 @@ func TestRead(t *testing.T) {
 		{"v1 renamed header key", strings.Replace(v1lines[0], `"root"`, `"rooot"`, 1), 0, "missing root"},
 		{"v1 damaged sha256", strings.Replace(v1lines[0], "abab\"", "ab\"", 1), 0, "sha256"},
 		{"v1 version flipped", strings.Replace(v1lines[0], `"v":1`, `"v":7`, 1), 0, "format version 7"},
-		{"v2 header as v1", strings.Replace(lines[0], `"v":2`, `"v":1`, 1), 0, "field crc not in this format version"},
+		{"v2 header as v1", strings.Replace(v2lines[0], `"v":2`, `"v":1`, 1), 0, "field crc not in this format version"},
+		{"v3 header as v2", strings.Replace(lines[0], `"v":3`, `"v":2`, 1), 0, "damaged header (checksum mismatch)"},
 		{"not a journal", `{"hello":1}` + "\n", 0, "not a runbook journal header"},
 	}
 	for _, tt := range tests {
@@ -117,7 +129,7 @@ func TestRead(t *testing.T) {
 // Damage, then an abort: the abort is the last word, so the journal
 // reads (with its damage noted), whatever the damage.
 func TestAbortAfterDamage(t *testing.T) {
-	for _, v := range []int{1, Version} {
+	for _, v := range []int{1, 2, Version} {
 		for _, at := range []string{"header", "middle", "last"} {
 			p, good := writeJournal(t, v, sampleRecords()...)
 			lines := strings.SplitAfter(string(good), "\n")
@@ -218,7 +230,7 @@ func TestSingleByteDamage(t *testing.T) {
 			bad := append([]byte(nil), good...)
 			bad[i] = c
 			jd, err := readBytes(t, bad)
-			if err == nil && !(i == len(good)-1 && len(jd.Records) == 5) {
+			if err == nil && !(i == len(good)-1 && len(jd.Records) == len(sampleRecords())-1) {
 				t.Fatalf("byte %d changed to %q: accepted (%d records)", i, c, len(jd.Records))
 			}
 		}
@@ -267,6 +279,31 @@ func TestReadKeepsResults(t *testing.T) {
 	for i := range want {
 		if i >= len(got) || got[i] != want[i] {
 			t.Fatalf("result %d: got %.20q..., want %.20q...", i, got[i], want[i])
+		}
+	}
+}
+
+// The header records the binary's version from format 3 on; a journal
+// of an older format is written without it.
+func TestHeaderVersion(t *testing.T) {
+	for _, tt := range []struct {
+		v    int
+		want string
+	}{{1, ""}, {2, ""}, {3, "v1.2.3 0123456789ab+dirty"}} {
+		h := testHeaderV(tt.v)
+		h.Version = "v1.2.3 0123456789ab+dirty"
+		p := filepath.Join(t.TempDir(), "journal.jsonl")
+		w, err := Create(p, h, Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		jd, err := Read(p)
+		if err != nil {
+			t.Fatalf("v%d: %v", tt.v, err)
+		}
+		if got := jd.Header.Version; got != tt.want {
+			t.Errorf("v%d: got version %q, want %q", tt.v, got, tt.want)
 		}
 	}
 }

@@ -64,7 +64,7 @@ type Reader struct {
 	line int // lines read, the header included
 	prev []byte
 	val  validator
-	seen uint32
+	seen uint64
 	// SkipResults drops results (status needs none) after checking them.
 	SkipResults bool
 
@@ -233,7 +233,7 @@ func (rd *Reader) abortAfter(damaged []byte) *Record {
 		body = last[:len(last)-1]
 	}
 	var r Record
-	var seen uint32
+	var seen uint64
 	if decodeRecord(body, &r, &seen) != nil || checkSchema(Version, &r, seen) != nil || r.Type != RecEnd || r.State != "aborted" {
 		return nil
 	}
@@ -320,6 +320,9 @@ func decodeHeader(line []byte) (*Header, error) {
 	optional := map[string]bool{"extra": true}
 	if v >= 2 {
 		optional["secrets"] = true
+	}
+	if v >= 3 {
+		optional["version"] = true
 	}
 	if err := keySet("header", keys, required, optional); err != nil {
 		return nil, err

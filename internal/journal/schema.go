@@ -1,17 +1,18 @@
 package journal
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
 
 // recordSchema is what a record type may and must carry in a version.
 type recordSchema struct {
-	allowed, required uint32
+	allowed, required uint64
 }
 
-func mask(keys ...string) uint32 {
-	var m uint32
+func mask(keys ...string) uint64 {
+	var m uint64
 	for _, k := range keys {
 		i, ok := fieldIndex[k]
 		if !ok {
@@ -45,11 +46,24 @@ var schemas = func() map[int]map[string]recordSchema {
 	// A child is journaled twice: before it starts (its key, the token in
 	// its environment) and once it runs (its pid and start time).
 	v2[RecChild] = recordSchema{mask("type", "time", "seq", "key", "boot_id", "pid", "ticks", "prog"), mask("type", "key")}
-	return map[int]map[string]recordSchema{1: v1, 2: v2}
+
+	v3 := map[string]recordSchema{}
+	for k, s := range v2 {
+		v3[k] = s
+	}
+	// --- v3: program calls (branch history). The header's "version" is
+	// checked in decodeHeader. A call record follows the child records
+	// of a program once it has ended: its argv (credentials redacted),
+	// its exit status or the error that cut it off, its duration and the
+	// first bytes of its output; "truncated" says something was cut.
+	v3[RecCall] = recordSchema{mask("type", "time", "seq", "argv", "exit", "ms", "stdout", "stderr", "truncated", "error"), mask("type", "argv")}
+	// --- end v3: program calls.
+
+	return map[int]map[string]recordSchema{1: v1, 2: v2, 3: v3}
 }()
 
 // checkSchema checks a record's fields and values against its version.
-func checkSchema(v int, r *Record, seen uint32) error {
+func checkSchema(v int, r *Record, seen uint64) error {
 	s, ok := schemas[v][r.Type]
 	if !ok {
 		return fmt.Errorf("unknown record type %q in format version %d", r.Type, v)
@@ -79,6 +93,11 @@ func checkSchema(v int, r *Record, seen uint32) error {
 		return bad("status", r.Status, "", "ok", "changed", "rebooted")
 	case RecPrint:
 		return bad("kind", r.Kind, "", "warning")
+	case RecCall:
+		// Ran to its end (an exit status) or not (an error): one of them.
+		if hasExit := seen&mask("exit") != 0; hasExit == (r.Error != "") {
+			return errors.New("call record: want an exit status or an error, one of them")
+		}
 	case RecEnd:
 		if err := bad("state", r.State, "succeeded", "failed", "aborted"); err != nil {
 			return err
@@ -88,7 +107,7 @@ func checkSchema(v int, r *Record, seen uint32) error {
 	return nil
 }
 
-func fieldNames(m uint32) string {
+func fieldNames(m uint64) string {
 	var names []string
 	for i, f := range fields {
 		if m&(1<<i) != 0 {
@@ -146,7 +165,7 @@ func (v *validator) check(r *Record) error {
 		if r.Seq != v.n || !v.open {
 			return fmt.Errorf("reboot record for step %d, but %s", r.Seq, v.where())
 		}
-	case RecPrint, RecBackup, RecChild:
+	case RecPrint, RecBackup, RecChild, RecCall:
 		return inStep()
 	}
 	return nil
