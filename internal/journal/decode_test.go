@@ -35,6 +35,10 @@ func TestRecordFieldsRoundTrip(t *testing.T) {
 		case reflect.Bool:
 			v.SetBool(true)
 		case reflect.Slice:
+			if f.Name == "Files" {
+				v.Set(reflect.ValueOf([]PinnedFile{{Name: "x\"é\n.star", SHA256: strings.Repeat("ab", 32)}, {Name: "lib/y.star", SHA256: strings.Repeat("0f", 32)}}))
+				break
+			}
 			v.SetBytes([]byte(`{"a":[1,"b"]}`))
 		default:
 			t.Fatalf("field %s: kind %s: teach this test the new kind", f.Name, v.Kind())
@@ -80,6 +84,11 @@ func TestDecodeRecordStrict(t *testing.T) {
 		{`{"type":"print","msg":""`, "empty"},
 		{`{"type":"print","msg":"\ud800"`, ""},
 		{`{"type":"print","result":{]`, "not a JSON value"},
+		{`{"type":"repin","files":[{"name":"a.star","sha256":"` + strings.Repeat("ab", 32) + `"}]`, ""},
+		{`{"type":"repin","files":[{"sha256":"` + strings.Repeat("ab", 32) + `","name":"a.star"}]`, "not in the journal's encoding"},
+		{`{"type":"repin","files":[{"name":"a.star","sha256":"ab"}]`, "64 hex digits"},
+		{`{"type":"repin","files":[]`, "non-empty list"},
+		{`{"type":"repin","files":{}`, "non-empty list"},
 	}
 	for _, tt := range tests {
 		var r Record

@@ -21,6 +21,11 @@
 // last line counts as not written. Version 1 journals (no checksums) are
 // still read, strictly, and appended to in version 1.
 //
+// Format version 3 adds the "repin" record: `runbook resume --reload`
+// pinned the runbook again from its origin between steps; its "files"
+// are the new pin, and a step left unfinished before it may start again
+// as another step.
+//
 // [Read] reads a journal whole (a resume needs every result); a [Reader]
 // reads one as a stream, in memory that does not grow with the journal
 // (a status needs no result). Both report damage as an [*Error] naming

@@ -19,7 +19,9 @@ import (
 const (
 	// Version 2 adds a CRC-32C to every line, chained to the line
 	// before, the header's "secrets", the "child" record and "in_doubt".
-	Version    = 2
+	// Version 3 adds the "repin" record (resume --reload) and its
+	// "files".
+	Version    = 3
 	MinVersion = 1
 )
 
@@ -37,6 +39,7 @@ const (
 	RecXapi        = "xapi"        // xapi answered after a new boot
 	RecChild       = "child"       // a program was started; waited for next (v2)
 	RecEnd         = "end"         // the run ended: succeeded, failed, refused, aborted
+	RecRepin       = "repin"       // the runbook was pinned again from its origin (v3)
 )
 
 // Caps. A record is one line; a step result is most of a large one.
@@ -121,6 +124,8 @@ type Record struct {
 	Ticks   uint64          `json:"ticks,omitempty"`
 	Prog    string          `json:"prog,omitempty"`
 	Mode    string          `json:"mode,omitempty"`
+	// Files is the new pin of a repin record: every file, with its hash.
+	Files []PinnedFile `json:"files,omitempty"`
 }
 
 // Error reports a journal that cannot be trusted: damaged, of an unknown

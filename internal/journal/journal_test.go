@@ -2,8 +2,10 @@ package journal
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -91,7 +93,7 @@ func TestRead(t *testing.T) {
 		{"v1 renamed header key", strings.Replace(v1lines[0], `"root"`, `"rooot"`, 1), 0, "missing root"},
 		{"v1 damaged sha256", strings.Replace(v1lines[0], "abab\"", "ab\"", 1), 0, "sha256"},
 		{"v1 version flipped", strings.Replace(v1lines[0], `"v":1`, `"v":7`, 1), 0, "format version 7"},
-		{"v2 header as v1", strings.Replace(lines[0], `"v":2`, `"v":1`, 1), 0, "field crc not in this format version"},
+		{"checksummed header as v1", strings.Replace(lines[0], fmt.Sprintf(`"v":%d`, Version), `"v":1`, 1), 0, "field crc not in this format version"},
 		{"not a journal", `{"hello":1}` + "\n", 0, "not a runbook journal header"},
 	}
 	for _, tt := range tests {
@@ -268,5 +270,48 @@ func TestReadKeepsResults(t *testing.T) {
 		if i >= len(got) || got[i] != want[i] {
 			t.Fatalf("result %d: got %.20q..., want %.20q...", i, got[i], want[i])
 		}
+	}
+}
+
+// A failed step starts again as another step (the fixed one) only after
+// a repin record; a repin is a version 3 record.
+func TestRepinLetsAnUnfinishedStepChange(t *testing.T) {
+	const otherKey = "fedcba9876543210fedcba98"
+	files := []PinnedFile{{Name: "t.star", SHA256: strings.Repeat("cd", 32)}}
+	base := []Record{
+		{Type: RecSession, Mode: "run"},
+		{Type: RecStarted, Seq: 1, Name: "a", Kind: "step", Key: testKey, Attempt: 1},
+		{Type: RecCompleted, Seq: 1, Status: "ok"},
+		{Type: RecStarted, Seq: 2, Name: "b", Kind: "step", Key: testKey, Attempt: 1},
+		{Type: RecFailed, Seq: 2, Error: "boom"},
+		{Type: RecSession, Mode: "resume"},
+	}
+	restart := Record{Type: RecStarted, Seq: 2, Name: "b fixed", Kind: "step", Key: otherKey, Attempt: 2}
+	repin := Record{Type: RecRepin, Path: "pinned.1", Files: files}
+	tests := []struct {
+		name string
+		v    int
+		recs []Record
+		err  string
+	}{
+		{"repin then another step", Version, append(append([]Record{}, base...), repin, restart), ""},
+		{"another step without repin", Version, append(append([]Record{}, base...), restart), "starts again as another step"},
+		{"repin after a completed step does not free it", Version, append(append([]Record{}, base[:3]...), repin, Record{Type: RecStarted, Seq: 1, Key: otherKey, Name: "a", Kind: "step", Attempt: 2}), "started record for step 1"},
+		{"repin in version 2", 2, append(append([]Record{}, base...), repin), "unknown record type \"repin\" in format version 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, data := writeJournal(t, tt.v, tt.recs...)
+			d, err := readBytes(t, data)
+			switch {
+			case tt.err == "" && err != nil:
+				t.Fatalf("got %v, want no error", err)
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Fatalf("got %v, want an error with %q", err, tt.err)
+			}
+			if tt.err == "" && !reflect.DeepEqual(d.Records[len(d.Records)-2].Files, files) {
+				t.Errorf("repin files: got %+v, want %+v", d.Records[len(d.Records)-2].Files, files)
+			}
+		})
 	}
 }

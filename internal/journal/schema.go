@@ -45,7 +45,16 @@ var schemas = func() map[int]map[string]recordSchema {
 	// A child is journaled twice: before it starts (its key, the token in
 	// its environment) and once it runs (its pid and start time).
 	v2[RecChild] = recordSchema{mask("type", "time", "seq", "key", "boot_id", "pid", "ticks", "prog"), mask("type", "key")}
-	return map[int]map[string]recordSchema{1: v1, 2: v2}
+
+	v3 := map[string]recordSchema{}
+	for k, s := range v2 {
+		v3[k] = s
+	}
+	// resume --reload: the runbook pinned again from its origin, between
+	// steps. path is the directory the previous pin is kept in
+	// ("pinned.1", ...); files the new pin, as the header's files.
+	v3[RecRepin] = recordSchema{mask("type", "time", "path", "files"), mask("type", "path", "files")}
+	return map[int]map[string]recordSchema{1: v1, 2: v2, 3: v3}
 }()
 
 // checkSchema checks a record's fields and values against its version.
@@ -108,6 +117,9 @@ type validator struct {
 	done     bool   // step n completed
 	attempts int    // starts of step n
 	key      string // of step n
+	// repinned: a repin came after step n stopped unfinished, so its
+	// next attempt may be another step (the fixed one).
+	repinned bool
 }
 
 func (v *validator) check(r *Record) error {
@@ -126,7 +138,7 @@ func (v *validator) check(r *Record) error {
 			}
 			v.n, v.attempts, v.key = r.Seq, 0, r.Key
 		case r.Seq == v.n && !v.done && v.n > 0:
-			if r.Key != v.key {
+			if r.Key != v.key && !v.repinned {
 				return fmt.Errorf("started record: step %d starts again as another step (key %s, was %s)", r.Seq, r.Key, v.key)
 			}
 		default:
@@ -136,7 +148,8 @@ func (v *validator) check(r *Record) error {
 			return fmt.Errorf("started record: step %d attempt %d, want %d", r.Seq, r.Attempt, v.attempts+1)
 		}
 		v.attempts++
-		v.open, v.done = true, false
+		v.open, v.done, v.repinned = true, false, false
+		v.key = r.Key
 	case RecCompleted, RecFailed:
 		if r.Seq != v.n || !v.open {
 			return fmt.Errorf("%s record for step %d, but %s", r.Type, r.Seq, v.where())
@@ -148,6 +161,10 @@ func (v *validator) check(r *Record) error {
 		}
 	case RecPrint, RecBackup, RecChild:
 		return inStep()
+	case RecRepin:
+		// Written by a resume before its first live action: step n, if
+		// unfinished, was cut short or failed by an earlier process.
+		v.repinned = !v.done && v.n > 0
 	}
 	return nil
 }
