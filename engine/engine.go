@@ -63,6 +63,10 @@ type Engine struct {
 	// values a run recorded, for a resume given them explicitly.
 	ResumeXapiTimeout time.Duration
 	ResumeCallTimeout time.Duration
+	// ResumeReload makes a resume continue with the runbook as it is now
+	// at its origin, pinned again, when the steps done are unchanged
+	// (resume --reload; reload.go).
+	ResumeReload bool
 	// ChildWait bounds the wait for a program that an earlier, dead,
 	// process of the run left running (DefaultChildWait if 0).
 	ChildWait time.Duration
@@ -476,15 +480,27 @@ func (e *Engine) Resume(ctx context.Context) (err error) {
 	if other != nil {
 		return &BusyError{StateDir: stateDir, Claim: other}
 	}
-	rb, err := openPinned(filepath.Join(st.RunDir, pinnedDir), &jd.Header)
+	if err := recoverPin(st); err != nil {
+		return err
+	}
+	rb, err := openPinned(filepath.Join(st.RunDir, pinnedDir), &jd.Header, st.files)
 	if err != nil {
 		return err
+	}
+	var reload *reloadPlan
+	if e.ResumeReload {
+		if rb, reload, err = e.reloadFor(st, &jd.Header, jd.Header.V); err != nil {
+			return err
+		}
 	}
 	secrets, err := readSecrets(st.RunDir, jd.Header.Secrets)
 	if err != nil {
 		return err
 	}
 	pv, err := Resolve(rb, ParamInput{File: jd.Header.Params, Secrets: secrets})
+	if err != nil && reload != nil {
+		return &StateError{Err: fmt.Errorf("resume --reload: the runbook at %s does not take the run's recorded parameters: %w\n  nothing was done; resume without --reload to use the run's pinned copy", rb.Origin, err)}
+	}
 	if err != nil {
 		return &StateError{Err: fmt.Errorf("recorded parameters: %w", err)}
 	}
@@ -505,7 +521,7 @@ func (e *Engine) Resume(ctx context.Context) (err error) {
 		return &StateError{Err: err}
 	}
 	defer j.Close()
-	r.j, r.runDir, r.id, r.resume = j, st.RunDir, st.ID, true
+	r.j, r.runDir, r.id, r.resume, r.reload = j, st.RunDir, st.ID, true, reload
 	r.replay = st.steps
 	r.records, r.calls = st.records, st.calls
 	firstBoot := ""
@@ -528,6 +544,9 @@ func (e *Engine) Resume(ctx context.Context) (err error) {
 	// starting: wait for it once per boot, until it has answered.
 	r.needXapi = firstBoot != "" && r.bootID != "" && r.bootID != firstBoot && !ready[r.bootID]
 	r.e.Report.Info("%s: resuming run %s", rb.Name, st.ID)
+	if st.SourceChanged && !e.ResumeReload {
+		r.e.Report.Note("%s", st.SourceNote)
+	}
 	if n := len(r.replay); n > 0 {
 		last := r.replay[n-1]
 		switch {
@@ -692,9 +711,9 @@ func (r *runner) exec() error {
 			se.Step, se.Pos = r.failed.name, r.failed.pos
 		}
 		return se
-	case err == nil && r.cursor < len(r.replay):
+	case err == nil && r.cursor < len(r.replay) && !r.reloadMayChange(r.cursor+1, r.replay[r.cursor]):
 		next := r.replay[r.cursor]
-		return &DivergenceError{Runbook: r.rb.Name, Seq: next.Seq, Pos: "end of " + r.rb.Main,
+		return &DivergenceError{Runbook: r.rb.Name, Seq: next.Seq, Pos: "end of " + r.rb.Main, Reload: r.reload != nil,
 			Want: fmt.Sprintf("step %q: %s at %s", next.Name, next.Call, next.Pos), Got: "the end of the runbook"}
 	case r.refused != nil:
 		r.refused.Changed = r.changedAny

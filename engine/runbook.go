@@ -328,10 +328,11 @@ func hashHex(b []byte) string {
 }
 
 // openPinned parses the pinned copy of a run's runbook and checks it
-// against the hashes in the journal header.
-func openPinned(dir string, h *journal.Header) (*Runbook, error) {
+// against files, the hashes of its current pin in the journal (the
+// header's, or the last repin's).
+func openPinned(dir string, h *journal.Header, files []journal.PinnedFile) (*Runbook, error) {
 	fsys := os.DirFS(dir)
-	for _, pf := range h.Files {
+	for _, pf := range files {
 		b, err := fs.ReadFile(fsys, pf.Name)
 		if err != nil {
 			return nil, &LoadError{Runbook: h.Runbook, Err: fmt.Errorf("pinned copy of the runbook: %w", err)}
@@ -344,17 +345,13 @@ func openPinned(dir string, h *journal.Header) (*Runbook, error) {
 }
 
 // sourceChanged reports whether the runbook at its origin (the file on
-// disk, or the runbooks shipped in this binary) differs from the pinned
-// copy, and how.
-func sourceChanged(h *journal.Header, shipped fs.FS) (bool, string) {
-	var fsys fs.FS
-	if h.Origin == ShippedOrigin {
-		fsys = shipped
-	} else {
-		fsys = os.DirFS(filepath.Dir(h.Origin))
-	}
+// disk, or the runbooks shipped in this binary) differs from the run's
+// current pin, and how; for a run that can be resumed, the note points
+// at resume --reload.
+func sourceChanged(st *Status, shipped fs.FS) (bool, string) {
+	fsys := originFS(st.Origin, shipped)
 	var notes []string
-	for _, pf := range h.Files {
+	for _, pf := range st.files {
 		b, err := fs.ReadFile(fsys, pf.Name)
 		if err != nil {
 			notes = append(notes, pf.Name+" is gone")
@@ -365,5 +362,22 @@ func sourceChanged(h *journal.Header, shipped fs.FS) (bool, string) {
 	if len(notes) == 0 {
 		return false, ""
 	}
-	return true, strings.Join(notes, ", ") + " since the run started; the run keeps using its pinned copy"
+	since := "since the run started"
+	if st.Reloads > 0 {
+		since = "since the last resume --reload"
+	}
+	note := strings.Join(notes, ", ") + " " + since + "; the run keeps using its pinned copy"
+	if st.reloadable() {
+		note += "; to continue with the runbook as it is now: runbook resume --reload"
+	}
+	return true, note
+}
+
+// originFS is where a run's runbook came from: the shipped runbooks, or
+// the directory of its main file.
+func originFS(origin string, shipped fs.FS) fs.FS {
+	if origin == ShippedOrigin {
+		return shipped
+	}
+	return os.DirFS(filepath.Dir(origin))
 }

@@ -69,11 +69,18 @@ type Status struct {
 	// Children are programs that an earlier process of the run started
 	// and that still run (the process that started them is gone).
 	Children []Child `json:"children,omitempty"`
+	// Reloads counts the times `runbook resume --reload` pinned the
+	// runbook again from its origin (only when not 0).
+	Reloads int `json:"reloads,omitempty"`
 
 	steps   []*stepState // as folded from the journal, for a resume
 	root    string       // the host root the run recorded
 	records int          // journal lines, the header included
 	calls   int          // program calls journaled
+	// files is the current pin: the header's, or the last repin's.
+	files []journal.PinnedFile
+	// keptPin is where the last repin keeps the pin before it.
+	keptPin string
 }
 
 // Child is a program started by a process of the run, as journaled.
@@ -180,6 +187,7 @@ func newFold(runDir string, h *journal.Header, keepResults bool) *fold {
 		Warnings: []string{},
 		records:  1,
 		root:     h.Options.Root,
+		files:    h.Files,
 	}
 	return &fold{st: st, lastSession: -1, lastEnd: -1, keepResults: keepResults}
 }
@@ -285,6 +293,9 @@ func (f *fold) add(r *journal.Record) {
 		f.warning(r)
 	case journal.RecInterrupted:
 		st.Interrupted = r.Signal
+	case journal.RecRepin:
+		st.files, st.keptPin = r.Files, r.Path
+		st.Reloads++
 	case journal.RecChild:
 		if r.PID == 0 {
 			st.calls++ // journaled before it starts, and again once it runs
@@ -358,7 +369,7 @@ func statusOf(runDir string, jd *journal.Data, holder *Holder, shipped fs.FS) *S
 	}
 	st := f.finish(holder, jd.Damage)
 	if shipped != nil {
-		st.SourceChanged, st.SourceNote = sourceChanged(&jd.Header, shipped)
+		st.SourceChanged, st.SourceNote = sourceChanged(st, shipped)
 	}
 	return st
 }
@@ -401,7 +412,7 @@ func scanStatus(runDir string, holder func() *Holder, shipped fs.FS) (*Status, e
 	}
 	st := fo.finish(holder(), dmg)
 	if shipped != nil {
-		st.SourceChanged, st.SourceNote = sourceChanged(rd.Header(), shipped)
+		st.SourceChanged, st.SourceNote = sourceChanged(st, shipped)
 	}
 	return st, rerr
 }

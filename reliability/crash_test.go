@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/builtins"
+	"github.com/runbook-dev/runbook/internal/journal"
 )
 
 // crashInit are the `sim init` options of the crash matrix: xapi fails
@@ -473,10 +474,11 @@ func TestTornJournal(t *testing.T) {
 		{
 			name: "unknown-version",
 			damage: func(t *testing.T, data string) string {
-				if !strings.Contains(data, `"v":2,`) {
+				v := fmt.Sprintf(`"v":%d,`, journal.Version)
+				if !strings.Contains(data, v) {
 					t.Fatalf("no version in the header: %.200s", data)
 				}
-				return strings.Replace(data, `"v":2,`, `"v":99,`, 1)
+				return strings.Replace(data, v, `"v":99,`, 1)
 			},
 			want: []string{"journal.jsonl:1", "version 99", "runbook abort"},
 		},
