@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/builtins"
+	"github.com/runbook-dev/runbook/internal/environ"
 	"github.com/runbook-dev/runbook/internal/journal"
 	"go.starlark.net/starlark"
 )
@@ -97,15 +98,6 @@ func (e *Engine) environ() []string {
 	return os.Environ()
 }
 
-func getenvFrom(env []string, key string) string {
-	for i := len(env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
-}
-
 // record turns the options into what a run keeps in its journal.
 func (e *Engine) record() (RecordedOptions, error) {
 	root := e.Root
@@ -129,7 +121,7 @@ func (e *Engine) record() (RecordedOptions, error) {
 		Xe:          absProg(orDefault(e.Xe, "xe")),
 		Ifup:        absProg(orDefault(e.Ifup, "ifup")),
 		Reboot:      absProg(orDefault(e.Reboot, "reboot")),
-		Path:        getenvFrom(e.environ(), "PATH"),
+		Path:        environ.Get(e.environ(), "PATH"),
 		XapiTimeout: durOr(e.XapiTimeout, DefaultXapiTimeout).String(),
 		CallTimeout: durOr(e.CallTimeout, DefaultCallTimeout).String(),
 		MaxSteps:    e.MaxSteps,
