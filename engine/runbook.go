@@ -78,9 +78,9 @@ type LoadError struct {
 func (e *LoadError) Error() string { return e.Err.Error() }
 func (e *LoadError) Unwrap() error { return e.Err }
 
-// IsPath reports whether a RUNBOOK argument names a file rather than a
+// isPath reports whether a RUNBOOK argument names a file rather than a
 // shipped runbook.
-func IsPath(arg string) bool {
+func isPath(arg string) bool {
 	return strings.ContainsRune(arg, '/') || strings.HasSuffix(arg, ".star")
 }
 
@@ -98,7 +98,7 @@ func ShippedNames(shipped fs.FS) []string {
 // Open finds a runbook by shipped name or path and parses it with every
 // file it loads.
 func Open(arg string, shipped fs.FS) (*Runbook, error) {
-	if IsPath(arg) {
+	if isPath(arg) {
 		abs, err := filepath.Abs(arg)
 		if err != nil {
 			return nil, &LoadError{Runbook: arg, Err: err}

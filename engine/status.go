@@ -159,16 +159,15 @@ type stepState struct {
 // fold builds a run's status from its records, one at a time, so that
 // a journal is read as a stream.
 type fold struct {
-	st           *Status
-	steps        []*stepState
-	lastSession  int
-	lastEnd      int
-	n            int
-	endRec       journal.Record
-	keepResults  bool
-	children     []Child // of the last session, started and not known to be done
-	lastChildIdx int
-	warned       map[string]bool // the warnings seen so far
+	st          *Status
+	steps       []*stepState
+	lastSession int
+	lastEnd     int
+	n           int
+	endRec      journal.Record
+	keepResults bool
+	children    []Child         // of the last session, started and not known to be done
+	warned      map[string]bool // the warnings seen so far
 }
 
 func newFold(runDir string, h *journal.Header, keepResults bool) *fold {
