@@ -6,6 +6,8 @@ import (
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
+
+	"github.com/runbook-dev/runbook/internal/netmask"
 )
 
 // ValidIfname reports whether s can name a Linux network device
@@ -84,7 +86,7 @@ func NetModule() *starlarkstruct.Module {
 			if err := starlark.UnpackPositionalArgs("net.prefix_len", args, kwargs, 1, &mask); err != nil {
 				return nil, err
 			}
-			n, err := maskLen(mask)
+			n, err := netmask.Bits(mask)
 			if err != nil {
 				return nil, fmt.Errorf("net.prefix_len: %v", err)
 			}
@@ -98,11 +100,7 @@ func NetModule() *starlarkstruct.Module {
 			if n < 0 || n > 32 {
 				return nil, fmt.Errorf("net.netmask: %d: want a prefix length 0-32", n)
 			}
-			m := uint32(0)
-			if n > 0 {
-				m = ^uint32(0) << (32 - n)
-			}
-			return starlark.String(fmt.Sprintf("%d.%d.%d.%d", m>>24, m>>16&0xff, m>>8&0xff, m&0xff)), nil
+			return starlark.String(netmask.Dotted(n)), nil
 		}),
 		"is_ipv4": fn("is_ipv4", func(args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var s string
@@ -117,7 +115,7 @@ func NetModule() *starlarkstruct.Module {
 			if err := starlark.UnpackPositionalArgs("net.is_netmask", args, kwargs, 1, &s); err != nil {
 				return nil, err
 			}
-			_, err := maskLen(s)
+			_, err := netmask.Bits(s)
 			return starlark.Bool(err == nil), nil
 		}),
 		"is_host": fn("is_host", func(args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -145,27 +143,9 @@ func prefixOf(ip, mask string) (netip.Prefix, error) {
 	if err != nil || !a.Is4() {
 		return netip.Prefix{}, fmt.Errorf("%q: want an IPv4 address", ip)
 	}
-	n, err := maskLen(mask)
+	n, err := netmask.Bits(mask)
 	if err != nil {
 		return netip.Prefix{}, err
 	}
 	return netip.PrefixFrom(a, n), nil
-}
-
-// maskLen returns the prefix length of a dotted, contiguous netmask.
-func maskLen(mask string) (int, error) {
-	a, err := netip.ParseAddr(mask)
-	if err != nil || !a.Is4() {
-		return 0, fmt.Errorf("%q: want a dotted netmask such as 255.255.255.0", mask)
-	}
-	b := a.As4()
-	m := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	n := 0
-	for n < 32 && m&(1<<(31-n)) != 0 {
-		n++
-	}
-	if n < 32 && m<<n != 0 {
-		return 0, fmt.Errorf("%q: not a contiguous netmask", mask)
-	}
-	return n, nil
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/runbook-dev/runbook/internal/environ"
 )
 
 // OSHost is the real host: it runs real programs and touches real files,
@@ -378,15 +380,7 @@ func (h *OSHost) environ() []string {
 	return os.Environ()
 }
 
-func (h *OSHost) getenv(key string) string {
-	env := h.environ()
-	for i := len(env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
-}
+func (h *OSHost) getenv(key string) string { return environ.Get(h.environ(), key) }
 
 // Exec implements Host. The program runs in its own process group, so a
 // timeout or cancellation kills it and everything it started.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/runbook-dev/runbook/internal/atomicfile"
 )
 
 // The host-wide claim. The lock is per state dir, the host is one: a run
@@ -116,16 +118,7 @@ func (e *Engine) otherClaim(root, stateDir string) (*Claim, error) {
 // writeClaim makes the claim name stateDir's run, durably.
 func (e *Engine) writeClaim(root string, c Claim) error {
 	b, _ := json.Marshal(c)
-	p := ClaimPath(root)
-	tmp := p + ".tmp"
-	if err := e.writeFileSync(tmp, append(b, '\n'), 0o600); err != nil {
-		os.Remove(tmp)
-		return &StateError{Err: fmt.Errorf("host claim: %w", err)}
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		return &StateError{Err: fmt.Errorf("host claim: %w", err)}
-	}
-	if err := syncDir(filepath.Dir(p)); err != nil {
+	if err := atomicfile.Write(ClaimPath(root), append(b, '\n'), 0o600, atomicfile.WriteFunc(e.WriteHook)); err != nil {
 		return &StateError{Err: fmt.Errorf("host claim: %w", err)}
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/builtins"
+	"github.com/runbook-dev/runbook/internal/environ"
 	"github.com/runbook-dev/runbook/internal/journal"
 	"github.com/runbook-dev/runbook/internal/version"
 	"go.starlark.net/starlark"
@@ -64,6 +65,10 @@ type Engine struct {
 	// values a run recorded, for a resume given them explicitly.
 	ResumeXapiTimeout time.Duration
 	ResumeCallTimeout time.Duration
+	// ResumeReload makes a resume continue with the runbook as it is now
+	// at its origin, pinned again, when the steps done are unchanged
+	// (resume --reload; reload.go).
+	ResumeReload bool
 	// ChildWait bounds the wait for a program that an earlier, dead,
 	// process of the run left running (DefaultChildWait if 0).
 	ChildWait time.Duration
@@ -106,15 +111,6 @@ func (e *Engine) environ() []string {
 	return os.Environ()
 }
 
-func getenvFrom(env []string, key string) string {
-	for i := len(env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
-}
-
 // record turns the options into what a run keeps in its journal.
 func (e *Engine) record() (RecordedOptions, error) {
 	root := e.Root
@@ -138,7 +134,7 @@ func (e *Engine) record() (RecordedOptions, error) {
 		Xe:          absProg(orDefault(e.Xe, "xe")),
 		Ifup:        absProg(orDefault(e.Ifup, "ifup")),
 		Reboot:      absProg(orDefault(e.Reboot, "reboot")),
-		Path:        getenvFrom(e.environ(), "PATH"),
+		Path:        environ.Get(e.environ(), "PATH"),
 		XapiTimeout: durOr(e.XapiTimeout, DefaultXapiTimeout).String(),
 		CallTimeout: durOr(e.CallTimeout, DefaultCallTimeout).String(),
 		MaxSteps:    e.MaxSteps,
@@ -497,15 +493,27 @@ func (e *Engine) Resume(ctx context.Context) (err error) {
 	if other != nil {
 		return &BusyError{StateDir: stateDir, Claim: other}
 	}
-	rb, err := openPinned(filepath.Join(st.RunDir, pinnedDir), &jd.Header)
+	if err := recoverPin(st); err != nil {
+		return err
+	}
+	rb, err := openPinned(filepath.Join(st.RunDir, pinnedDir), &jd.Header, st.files)
 	if err != nil {
 		return err
+	}
+	var reload *reloadPlan
+	if e.ResumeReload {
+		if rb, reload, err = e.reloadFor(st, &jd.Header, jd.Header.V); err != nil {
+			return err
+		}
 	}
 	secrets, err := readSecrets(st.RunDir, jd.Header.Secrets)
 	if err != nil {
 		return err
 	}
 	pv, err := Resolve(rb, ParamInput{File: jd.Header.Params, Secrets: secrets})
+	if err != nil && reload != nil {
+		return &StateError{Err: fmt.Errorf("resume --reload: the runbook at %s does not take the run's recorded parameters: %w\n  nothing was done; resume without --reload to use the run's pinned copy", rb.Origin, err)}
+	}
 	if err != nil {
 		return &StateError{Err: fmt.Errorf("recorded parameters: %w", err)}
 	}
@@ -526,7 +534,8 @@ func (e *Engine) Resume(ctx context.Context) (err error) {
 		return &StateError{Err: err}
 	}
 	defer j.Close()
-	r.j, r.runDir, r.id, r.resume = j, st.RunDir, st.ID, true
+	r.j, r.runDir, r.id, r.resume, r.reload = j, st.RunDir, st.ID, true, reload
+	r.reloading = reload != nil
 	r.started = recapStart(jd.Header.Time, r.started)
 	r.replay = st.steps
 	r.records, r.calls, r.callBytes = st.records, st.calls, st.callBytes
@@ -550,6 +559,9 @@ func (e *Engine) Resume(ctx context.Context) (err error) {
 	// starting: wait for it once per boot, until it has answered.
 	r.needXapi = firstBoot != "" && r.bootID != "" && r.bootID != firstBoot && !ready[r.bootID]
 	r.e.Report.Info("%s: resuming run %s", rb.Name, st.ID)
+	if st.SourceChanged && !e.ResumeReload {
+		r.e.Report.Note("%s", st.SourceNote)
+	}
 	if n := len(r.replay); n > 0 {
 		last := r.replay[n-1]
 		switch {
@@ -718,9 +730,9 @@ func (r *runner) exec() error {
 			se.Step, se.Pos = r.failed.name, r.failed.pos
 		}
 		return se
-	case err == nil && r.cursor < len(r.replay):
+	case err == nil && r.cursor < len(r.replay) && !r.reloadMayChange(r.cursor+1, r.replay[r.cursor]):
 		next := r.replay[r.cursor]
-		return &DivergenceError{Runbook: r.rb.Name, Seq: next.Seq, Pos: "end of " + r.rb.Main,
+		return &DivergenceError{Runbook: r.rb.Name, Seq: next.Seq, Pos: "end of " + r.rb.Main, Reload: r.reload != nil,
 			Want: fmt.Sprintf("step %q: %s at %s", next.Name, next.Call, next.Pos), Got: "the end of the runbook"}
 	case r.refused != nil:
 		r.refused.Changed = r.changedAny

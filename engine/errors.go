@@ -193,9 +193,16 @@ type DivergenceError struct {
 	Pos     string
 	Want    string // what the journal recorded
 	Got     string // what the runbook asked for
+	// Reload: the runbook is the one on disk (resume --reload), which
+	// the run keeps from using.
+	Reload bool
 }
 
 func (e *DivergenceError) Error() string {
+	if e.Reload {
+		return fmt.Sprintf("%s: %s: resume --reload: the runbook on disk no longer makes the steps the run has done, at step %d:\n  was: %s\n  now: %s\nnothing was done and the run keeps its pinned copy: make the steps done so far the same again, or resume without --reload, or give the run up with 'runbook abort'",
+			e.Runbook, e.Pos, e.Seq, e.Want, e.Got)
+	}
 	return fmt.Sprintf("%s: %s: the runbook no longer matches its journal at step %d:\n  journal: %s\n  runbook: %s\nnothing was done; the run cannot continue from this journal: give it up with 'runbook abort'",
 		e.Runbook, e.Pos, e.Seq, e.Want, e.Got)
 }

@@ -125,7 +125,13 @@ type runner struct {
 	failed   *stepSpec
 	refused  *RefusedError
 	diverged *DivergenceError
-	paused   bool
+	// reload is a resume --reload's new pin, journaled before the
+	// resume's first record (reload.go).
+	reload *reloadPlan
+	// reloading: this process resumes with --reload, so completed steps
+	// are matched by kind, name and call, wherever their call now is.
+	reloading bool
+	paused bool
 	// budgetHit: the computation budget stopped the runbook.
 	budgetHit bool
 
@@ -229,9 +235,9 @@ func (r *runner) claim(spec *stepSpec) (int, *stepState, error) {
 		return seq, nil, nil
 	}
 	rec := r.replay[seq-1]
-	if rec.Key != spec.key() {
+	if rec.Key != spec.key() && !r.sameMovedStep(rec, spec) && !r.reloadMayChange(seq, rec) {
 		r.diverged = &DivergenceError{
-			Runbook: r.rb.Name, Seq: seq, Pos: spec.pos,
+			Runbook: r.rb.Name, Seq: seq, Pos: spec.pos, Reload: r.reload != nil,
 			Want: fmt.Sprintf("step %q: %s at %s", rec.Name, rec.Call, rec.Pos),
 			Got:  fmt.Sprintf("step %q: %s at %s", spec.name, clip(spec.call, maxCallText), spec.pos),
 		}
@@ -350,6 +356,9 @@ var doubledName = regexp.MustCompile(`Error in ([a-z_]+): ([a-z_]+): `)
 // the session in the journal and, after a reboot, waits for xapi.
 func (r *runner) beforeLive() error {
 	r.beginSession()
+	if err := r.repin(); err != nil {
+		return err
+	}
 	if r.needXapi {
 		r.needXapi = false
 		return r.waitXapi()
@@ -387,6 +396,11 @@ func (r *runner) append(rec *journal.Record, sync bool) error {
 		return nil
 	}
 	r.beginSession()
+	if rec.Type != journal.RecRepin {
+		if err := r.repin(); err != nil {
+			return err
+		}
+	}
 	if len(r.secrets) > 0 {
 		rec.Name, rec.Call, rec.Error, rec.Msg, rec.Reason = r.mask(rec.Name), r.mask(rec.Call), r.mask(rec.Error), r.mask(rec.Msg), r.mask(rec.Reason)
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 	"github.com/runbook-dev/runbook/builtins"
+	"github.com/runbook-dev/runbook/internal/netmask"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
@@ -333,7 +335,7 @@ func checkScalar(typ, s string) error {
 			return &badValue{"want an IPv4 address such as 10.10.51.11"}
 		}
 	case "netmask":
-		if _, err := MaskBits(s); err != nil {
+		if _, err := maskBits(s); err != nil {
 			return err
 		}
 	case "cidr":
@@ -349,33 +351,20 @@ func checkScalar(typ, s string) error {
 	return nil
 }
 
-// MaskBits returns the prefix length of a dotted, contiguous netmask.
-func MaskBits(s string) (int, error) {
+// maskBits checks a netmask parameter: dotted and contiguous, not
+// 0.0.0.0, with a hint for a prefix length given instead.
+func maskBits(s string) (int, error) {
 	if n, err := strconv.Atoi(strings.TrimPrefix(s, "/")); err == nil && n >= 0 && n <= 32 {
-		return 0, &badValue{fmt.Sprintf("want a dotted netmask such as %s (for /%d)", dottedMask(n), n)}
+		return 0, &badValue{fmt.Sprintf("want a dotted netmask such as %s (for /%d)", netmask.Dotted(n), n)}
 	}
-	a, err := netip.ParseAddr(s)
-	if err != nil || !a.Is4() {
+	ones, err := netmask.Bits(s)
+	switch {
+	case errors.Is(err, netmask.ErrNotDotted):
 		return 0, &badValue{"want a dotted netmask such as 255.255.255.0"}
-	}
-	b := a.As4()
-	m := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	ones := 0
-	for ones < 32 && m&(1<<(31-ones)) != 0 {
-		ones++
-	}
-	if ones == 0 || m<<ones != 0 {
+	case err != nil || ones == 0:
 		return 0, &badValue{"want a contiguous netmask (ones then zeros) such as 255.255.255.0"}
 	}
 	return ones, nil
-}
-
-func dottedMask(n int) string {
-	m := ^uint32(0) << (32 - n)
-	if n == 0 {
-		m = 0
-	}
-	return fmt.Sprintf("%d.%d.%d.%d", m>>24, m>>16&0xff, m>>8&0xff, m&0xff)
 }
 
 // ParamError lists every problem with the parameters of a run, one per

@@ -79,9 +79,9 @@ type LoadError struct {
 func (e *LoadError) Error() string { return e.Err.Error() }
 func (e *LoadError) Unwrap() error { return e.Err }
 
-// IsPath reports whether a RUNBOOK argument names a file rather than a
+// isPath reports whether a RUNBOOK argument names a file rather than a
 // shipped runbook.
-func IsPath(arg string) bool {
+func isPath(arg string) bool {
 	return strings.ContainsRune(arg, '/') || strings.HasSuffix(arg, ".star")
 }
 
@@ -99,7 +99,7 @@ func ShippedNames(shipped fs.FS) []string {
 // Open finds a runbook by shipped name or path and parses it with every
 // file it loads.
 func Open(arg string, shipped fs.FS) (*Runbook, error) {
-	if IsPath(arg) {
+	if isPath(arg) {
 		abs, err := filepath.Abs(arg)
 		if err != nil {
 			return nil, &LoadError{Runbook: arg, Err: err}
@@ -385,10 +385,11 @@ func hashHex(b []byte) string {
 }
 
 // openPinned parses the pinned copy of a run's runbook and checks it
-// against the hashes in the journal header.
-func openPinned(dir string, h *journal.Header) (*Runbook, error) {
+// against files, the hashes of its current pin in the journal (the
+// header's, or the last repin's).
+func openPinned(dir string, h *journal.Header, files []journal.PinnedFile) (*Runbook, error) {
 	fsys := os.DirFS(dir)
-	for _, pf := range h.Files {
+	for _, pf := range files {
 		b, err := fs.ReadFile(fsys, pf.Name)
 		if err != nil {
 			return nil, &LoadError{Runbook: h.Runbook, Err: fmt.Errorf("pinned copy of the runbook: %w", err)}
@@ -401,17 +402,13 @@ func openPinned(dir string, h *journal.Header) (*Runbook, error) {
 }
 
 // sourceChanged reports whether the runbook at its origin (the file on
-// disk, or the runbooks shipped in this binary) differs from the pinned
-// copy, and how.
-func sourceChanged(h *journal.Header, shipped fs.FS) (bool, string) {
-	var fsys fs.FS
-	if h.Origin == ShippedOrigin {
-		fsys = shipped
-	} else {
-		fsys = os.DirFS(filepath.Dir(h.Origin))
-	}
+// disk, or the runbooks shipped in this binary) differs from the run's
+// current pin, and how; for a run that can be resumed, the note points
+// at resume --reload.
+func sourceChanged(st *Status, shipped fs.FS) (bool, string) {
+	fsys := originFS(st.Origin, shipped)
 	var notes []string
-	for _, pf := range h.Files {
+	for _, pf := range st.files {
 		b, err := fs.ReadFile(fsys, pf.Name)
 		if err != nil {
 			notes = append(notes, pf.Name+" is gone")
@@ -422,5 +419,22 @@ func sourceChanged(h *journal.Header, shipped fs.FS) (bool, string) {
 	if len(notes) == 0 {
 		return false, ""
 	}
-	return true, strings.Join(notes, ", ") + " since the run started; the run keeps using its pinned copy"
+	since := "since the run started"
+	if st.Reloads > 0 {
+		since = "since the last resume --reload"
+	}
+	note := strings.Join(notes, ", ") + " " + since + "; the run keeps using its pinned copy"
+	if st.reloadable() {
+		note += "; to continue with the runbook as it is now: runbook resume --reload"
+	}
+	return true, note
+}
+
+// originFS is where a run's runbook came from: the shipped runbooks, or
+// the directory of its main file.
+func originFS(origin string, shipped fs.FS) fs.FS {
+	if origin == ShippedOrigin {
+		return shipped
+	}
+	return os.DirFS(filepath.Dir(origin))
 }

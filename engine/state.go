@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/runbook-dev/runbook/internal/atomicfile"
 )
 
 // Layout of a state directory (0700):
@@ -95,15 +97,10 @@ func latestRunDir(stateDir string) (string, error) {
 
 // setCurrent points "current" at a run, atomically and durably.
 func setCurrent(stateDir, id string, e *Engine) error {
-	tmp := filepath.Join(stateDir, ".current.tmp")
-	if err := e.writeFileSync(tmp, []byte(id+"\n"), 0o600); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(filepath.Join(stateDir, "current"), []byte(id+"\n"), 0o600, atomicfile.WriteFunc(e.WriteHook)); err != nil {
 		return &StateError{Err: fmt.Errorf("state dir: %w", err)}
 	}
-	if err := os.Rename(tmp, filepath.Join(stateDir, "current")); err != nil {
-		return &StateError{Err: fmt.Errorf("state dir: %w", err)}
-	}
-	return syncDir(stateDir)
+	return nil
 }
 
 func syncDir(dir string) error {

@@ -85,6 +85,9 @@ type Status struct {
 	Calls []Call `json:"calls,omitempty"`
 	// Ended is the time of the run's end record, if it ended.
 	Ended string `json:"ended,omitempty"`
+	// Reloads counts the times `runbook resume --reload` pinned the
+	// runbook again from its origin (only when not 0).
+	Reloads int `json:"reloads,omitempty"`
 
 	steps   []*stepState // as folded from the journal, for a resume
 	root    string       // the host root the run recorded
@@ -92,6 +95,10 @@ type Status struct {
 	calls   int          // program calls journaled
 	// callBytes: the output excerpts of the call records.
 	callBytes int
+	// files is the current pin: the header's, or the last repin's.
+	files []journal.PinnedFile
+	// keptPin is where the last repin keeps the pin before it.
+	keptPin string
 }
 
 // Child is a program started by a process of the run, as journaled.
@@ -199,21 +206,24 @@ type stepState struct {
 	Started  string           // of the first attempt
 	Ended    string           // of the completed or failed record
 	Calls    []Call
+	// repinned: the step completed before a resume --reload, which
+	// matched it against the new pin by kind, name and call, not by
+	// position; later resumes match it so too.
+	repinned bool
 }
 
 // fold builds a run's status from its records, one at a time, so that
 // a journal is read as a stream.
 type fold struct {
-	st           *Status
-	steps        []*stepState
-	lastSession  int
-	lastEnd      int
-	n            int
-	endRec       journal.Record
-	keepResults  bool
-	children     []Child // of the last session, started and not known to be done
-	lastChildIdx int
-	warned       map[string]bool // the warnings seen so far
+	st          *Status
+	steps       []*stepState
+	lastSession int
+	lastEnd     int
+	n           int
+	endRec      journal.Record
+	keepResults bool
+	children    []Child         // of the last session, started and not known to be done
+	warned      map[string]bool // the warnings seen so far
 }
 
 func newFold(runDir string, h *journal.Header, keepResults bool) *fold {
@@ -233,6 +243,7 @@ func newFold(runDir string, h *journal.Header, keepResults bool) *fold {
 		Version:  h.Version,
 		records:  1,
 		root:     h.Options.Root,
+		files:    h.Files,
 	}
 	return &fold{st: st, lastSession: -1, lastEnd: -1, keepResults: keepResults}
 }
@@ -299,6 +310,7 @@ func (f *fold) add(r *journal.Record) {
 			s.Changed = true
 		}
 		s.Name, s.Kind, s.Call, s.Key, s.Pos = r.Name, r.Kind, r.Call, r.Key, r.Pos
+		s.repinned = false
 		s.Attempts++
 		s.Done, s.Failed, s.Error, s.Result, s.InDoubt, s.Ended = false, false, "", nil, false, ""
 		f.children = f.children[:0]
@@ -344,6 +356,14 @@ func (f *fold) add(r *journal.Record) {
 			s.Calls = append(s.Calls, callOf(r))
 		} else if r.Seq == 0 {
 			st.Calls = append(st.Calls, callOf(r))
+		}
+	case journal.RecRepin:
+		st.files, st.keptPin = r.Files, r.Path
+		st.Reloads++
+		for _, s := range f.steps {
+			if s.Done {
+				s.repinned = true
+			}
 		}
 	case journal.RecChild:
 		if r.PID == 0 {
@@ -446,7 +466,7 @@ func statusOf(runDir string, jd *journal.Data, holder *Holder, shipped fs.FS) *S
 	}
 	st := f.finish(holder, jd.Damage)
 	if shipped != nil {
-		st.SourceChanged, st.SourceNote = sourceChanged(&jd.Header, shipped)
+		st.SourceChanged, st.SourceNote = sourceChanged(st, shipped)
 	}
 	return st
 }
@@ -489,7 +509,7 @@ func scanStatus(runDir string, holder func() *Holder, shipped fs.FS) (*Status, e
 	}
 	st := fo.finish(holder(), dmg)
 	if shipped != nil {
-		st.SourceChanged, st.SourceNote = sourceChanged(rd.Header(), shipped)
+		st.SourceChanged, st.SourceNote = sourceChanged(st, shipped)
 	}
 	return st, rerr
 }

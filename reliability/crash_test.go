@@ -103,17 +103,26 @@ func TestCrashMatrix(t *testing.T) {
 		name string
 		args []string
 		init []string // more sim init options
+		// minCalls is the fewest program calls the uninterrupted run
+		// may make: a runbook change that skips steps (a guard that
+		// returns early, a parameter that turns the work off) must not
+		// shrink the matrix unnoticed. Lower it only for a runbook that
+		// does the same work in fewer calls.
+		minCalls int
 	}{
-		{"nfs-bond", nfsBondArgs, nil},
-		{"storage-nic", storageNICArgs, nil},
-		{"storage-bond", storageBondArgs, nil},
+		{"nfs-bond", nfsBondArgs, nil, 20},
+		{"storage-nic", storageNICArgs, nil, 8},
+		{"storage-bond", storageBondArgs, nil, 23},
 		// xe on a pool member: every call goes through the coordinator.
-		{"storage-nic-on-a-member", storageNICArgs, []string{"--member"}},
+		{"storage-nic-on-a-member", storageNICArgs, []string{"--member"}, 8},
 	} {
 		t.Run(rb.name, func(t *testing.T) {
 			t.Parallel()
 			base := runBaseline(t, rb.args, rb.init...)
 			t.Logf("%s: %d program calls uninterrupted", rb.name, len(base.calls))
+			if err := checkMinCalls(rb.name, base.calls, rb.minCalls); err != nil {
+				t.Fatal(err)
+			}
 			for k := 1; k <= len(base.calls); k++ {
 				for _, faults := range [][]fault{
 					{{k, "kill-before"}},
@@ -135,6 +144,19 @@ func TestCrashMatrix(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkMinCalls refuses a baseline of fewer calls than the matrix was
+// built for: it would pass by crashing at fewer points.
+func checkMinCalls(name string, calls [][]string, min int) error {
+	if len(calls) >= min {
+		return nil
+	}
+	keys := make([]string, len(calls))
+	for i, a := range calls {
+		keys[i] = callKey(a)
+	}
+	return fmt.Errorf("%s: the uninterrupted run made %d program calls, want at least %d: the runbook (or its parameters here) skips work it did, so the crash matrix would test fewer points; calls made:\n  %s\nif it does the same work in fewer calls now, lower minCalls in TestCrashMatrix", name, len(calls), min, strings.Join(keys, "\n  "))
 }
 
 // fault is a kill armed at a program call.
@@ -654,5 +676,17 @@ func TestFileWriteKilledThenResumed(t *testing.T) {
 				t.Errorf("%s", strings.Join(problems, "\n"))
 			}
 		})
+	}
+}
+
+// The matrix's floor: a baseline of fewer calls fails, naming them.
+func TestCheckMinCalls(t *testing.T) {
+	calls := [][]string{{"/h/bin/xe", "host-list"}, {"/h/bin/ifup", "eth1"}}
+	if err := checkMinCalls("rb", calls, 2); err != nil {
+		t.Errorf("2 calls, minimum 2: got %v", err)
+	}
+	err := checkMinCalls("rb", calls, 3)
+	if err == nil || !strings.Contains(err.Error(), "rb: the uninterrupted run made 2 program calls, want at least 3") || !strings.Contains(err.Error(), "\n  xe host-list\n  ifup eth1\n") {
+		t.Errorf("2 calls, minimum 3: got %v", err)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"github.com/gofrs/flock"
+
+	"github.com/runbook-dev/runbook/internal/environ"
 )
 
 // The boot of a dom0, one model for `runbook sim boot`, `runbook
@@ -402,12 +404,7 @@ func (b *booter) exec(ctx context.Context, u *unit, argv []string) (int, bool) {
 			if k == "RUNBOOK_ROOT" {
 				return b.root
 			}
-			for i := len(env) - 1; i >= 0; i-- {
-				if n, v, ok := strings.Cut(env[i], "="); ok && n == k {
-					return v
-				}
-			}
-			return ""
+			return environ.Get(env, k)
 		}
 		killed := false
 		inv := invocation{argv: argv, getenv: getenv, stdout: out, stderr: out, kill: func() { killed = true }}

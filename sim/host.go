@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/runbook-dev/runbook/builtins"
+	"github.com/runbook-dev/runbook/internal/environ"
 )
 
 // Host is a builtins.Host on a simulated host, in process: the simulated
@@ -78,14 +79,7 @@ func (h *Host) Exec(ctx context.Context, cmd builtins.Command) (builtins.Result,
 		return builtins.Result{}, err
 	}
 	env := append([]string{"RUNBOOK_ROOT=" + h.root}, cmd.Env...)
-	getenv := func(key string) string {
-		for i := len(env) - 1; i >= 0; i-- {
-			if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
-				return v
-			}
-		}
-		return ""
-	}
+	getenv := environ.Getter(env)
 	var stdout, stderr bytes.Buffer
 	killed := false
 	inv := invocation{

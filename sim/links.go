@@ -1,8 +1,9 @@
 package sim
 
 import (
-	"net"
 	"slices"
+
+	"github.com/runbook-dev/runbook/internal/netmask"
 )
 
 // The links of a host's kernel: its NICs, the bridges xcp-networkd makes
@@ -184,13 +185,9 @@ func (k *kernel) linkMTU(dev string) int {
 
 // prefixLen is the length of a dotted netmask, -1 when it is not one.
 func prefixLen(mask string) int {
-	ip := net.ParseIP(mask).To4()
-	if ip == nil {
+	n, err := netmask.Bits(mask)
+	if err != nil {
 		return -1
 	}
-	ones, bits := net.IPMask(ip).Size()
-	if bits == 0 {
-		return -1
-	}
-	return ones
+	return n
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/gofrs/flock"
+
+	"github.com/runbook-dev/runbook/internal/atomicfile"
 )
 
 // Files of the simulator. Every root has dom0.json, which names its host
@@ -136,37 +138,9 @@ func (s *store) logCall(argv []string) error {
 	return err
 }
 
-// writeAtomic replaces name with data: a temporary file in the same
-// directory, fsync, rename, fsync of the directory.
+// writeAtomic replaces name with data, atomically and durably.
 func writeAtomic(name string, data []byte, perm fs.FileMode) error {
-	dir := filepath.Dir(name)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(name, data, perm, nil)
 }
 
 // hostFile maps an absolute host path ("/etc/hostname") under the root.

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/runbook-dev/runbook/internal/environ"
 )
 
 // The systemd units a boot starts: every unit linked in a
@@ -203,14 +205,7 @@ func execWords(v, name string) []string {
 // expandEnv replaces $$ by $ and ${VAR} / $VAR by the unit's
 // Environment= values (unset variables expand to nothing).
 func expandEnv(word string, env []string) string {
-	get := func(k string) string {
-		for i := len(env) - 1; i >= 0; i-- {
-			if n, v, ok := strings.Cut(env[i], "="); ok && n == k {
-				return v
-			}
-		}
-		return ""
-	}
+	get := environ.Getter(env)
 	var b strings.Builder
 	for i := 0; i < len(word); i++ {
 		if word[i] != '$' || i+1 >= len(word) {

@@ -1,9 +1,6 @@
 package sim
 
-import (
-	"fmt"
-	"strings"
-)
+import ()
 
 // xapi across the pool: the local xapi must run (not while the host's
 // reboot is pending, nor for the first calls after its boot), a member's
@@ -65,9 +62,4 @@ func (x *xeCall) checkForwarded() error {
 		return nil
 	}
 	return apiErr("HOST_OFFLINE", hostRef(h))
-}
-
-// liveString renders host-metrics-live.
-func liveString(h *hostRec) string {
-	return strings.ToLower(fmt.Sprint(h.live()))
 }

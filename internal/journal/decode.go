@@ -92,6 +92,26 @@ func decodeRecord(b []byte, r *Record, seen *uint64) error {
 				return fmt.Errorf("offset %d: argv: %v", i, err)
 			}
 			r.Argv, i = argv, next
+		case "files":
+			end, ok := skipValue(b, i, 0)
+			if !ok {
+				return fmt.Errorf("offset %d: files: not a JSON value", i)
+			}
+			var files []PinnedFile
+			if err := json.Unmarshal(b[i:end], &files); err != nil || len(files) == 0 {
+				return fmt.Errorf("offset %d: files: want a non-empty list of {\"name\", \"sha256\"}", i)
+			}
+			// One spelling only: what appendFiles writes.
+			if canon := appendFiles(nil, files); string(canon[len(`,"files":`):]) != string(b[i:end]) {
+				return fmt.Errorf("offset %d: files: not in the journal's encoding", i)
+			}
+			for k, f := range files {
+				if f.Name == "" || !isHex(f.SHA256, 64) {
+					return fmt.Errorf("offset %d: files[%d]: want a name and a sha256 of 64 hex digits", i, k)
+				}
+			}
+			r.Files = files
+			i = end
 		case "result":
 			end, ok := skipValue(b, i, 0)
 			if !ok || !json.Valid(b[i:end]) {
@@ -196,6 +216,11 @@ func stringArray(d *decoder, i int) ([]string, int, error) {
 			return nil, 0, fmt.Errorf("want ',' or ']' in the array")
 		}
 	}
+}
+
+// isHex reports whether s is n lower-case hex digits.
+func isHex(s string, n int) bool {
+	return len(s) == n && strings.Trim(s, "0123456789abcdef") == ""
 }
 
 func hasAt(b []byte, i int, word string) bool {

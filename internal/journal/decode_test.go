@@ -35,9 +35,12 @@ func TestRecordFieldsRoundTrip(t *testing.T) {
 		case reflect.Bool:
 			v.SetBool(true)
 		case reflect.Slice:
-			if v.Type().Elem().Kind() == reflect.String {
+			switch {
+			case f.Name == "Files":
+				v.Set(reflect.ValueOf([]PinnedFile{{Name: "x\"é\n.star", SHA256: strings.Repeat("ab", 32)}, {Name: "lib/y.star", SHA256: strings.Repeat("0f", 32)}}))
+			case v.Type().Elem().Kind() == reflect.String:
 				v.Set(reflect.ValueOf([]string{"xe", "", "x\"é\n" + f.Name}))
-			} else {
+			default:
 				v.SetBytes([]byte(`{"a":[1,"b"]}`))
 			}
 		default:
@@ -95,6 +98,11 @@ func TestDecodeRecordStrict(t *testing.T) {
 		{`{"type":"call","argv":["xe"`, "unterminated"},
 		{`{"type":"call","argv":["xe"],"truncated":false`, "want true"},
 		{`{"type":"call","argv":["xe"],"exit":1,"ms":0`, "positive integer"},
+		{`{"type":"repin","files":[{"name":"a.star","sha256":"` + strings.Repeat("ab", 32) + `"}]`, ""},
+		{`{"type":"repin","files":[{"sha256":"` + strings.Repeat("ab", 32) + `","name":"a.star"}]`, "not in the journal's encoding"},
+		{`{"type":"repin","files":[{"name":"a.star","sha256":"ab"}]`, "64 hex digits"},
+		{`{"type":"repin","files":[]`, "non-empty list"},
+		{`{"type":"repin","files":{}`, "non-empty list"},
 	}
 	for _, tt := range tests {
 		var r Record

@@ -25,6 +25,11 @@
 // header's "version" (of the binary that started the run) and the
 // "call" record; version 2 journals are read and appended to as before.
 //
+// Format version 3 adds the "repin" record: `runbook resume --reload`
+// pinned the runbook again from its origin between steps; its "files"
+// are the new pin, and a step left unfinished before it may start again
+// as another step.
+//
 // [Read] reads a journal whole (a resume needs every result); a [Reader]
 // reads one as a stream, in memory that does not grow with the journal
 // (a status needs no result). Both report damage as an [*Error] naming

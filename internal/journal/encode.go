@@ -9,7 +9,9 @@ var fields = []string{"type", "time", "seq", "name", "kind", "call", "key", "pos
 	"status", "changed", "in_doubt", "result", "error", "boot_id", "reason", "msg", "path",
 	"file", "existed", "signal", "state", "pid", "ticks", "prog", "mode",
 	// v3: call records
-	"argv", "exit", "ms", "stdout", "stderr", "truncated"}
+	"argv", "exit", "ms", "stdout", "stderr", "truncated",
+	// v3: repin records
+	"files"}
 
 // fieldIndex maps a key to its place in fields.
 var fieldIndex = func() map[string]int {
@@ -96,5 +98,25 @@ func appendRecord(b []byte, r *Record) []byte {
 	str("stdout", r.Stdout)
 	str("stderr", r.Stderr)
 	flag("truncated", r.Truncated)
+	if len(r.Files) > 0 {
+		b = appendFiles(b, r.Files)
+	}
 	return b
+}
+
+// appendFiles writes a repin record's files in their one spelling:
+// [{"name":...,"sha256":...},...], in the order given.
+func appendFiles(b []byte, files []PinnedFile) []byte {
+	b = append(b, `,"files":[`...)
+	for i, f := range files {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"name":`...)
+		b = appendJSONString(b, f.Name)
+		b = append(b, `,"sha256":`...)
+		b = appendJSONString(b, f.SHA256)
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }

@@ -19,7 +19,8 @@ import (
 const (
 	// Version 2 adds a CRC-32C to every line, chained to the line
 	// before, the header's "secrets", the "child" record and "in_doubt".
-	// Version 3 adds the header's "version" and the "call" record.
+	// Version 3 adds the header's "version", the "call" record, and the
+	// "repin" record (resume --reload) with its "files".
 	Version    = 3
 	MinVersion = 1
 )
@@ -39,6 +40,7 @@ const (
 	RecChild       = "child"       // a program was started; waited for next (v2)
 	RecCall        = "call"        // a program ended: argv, exit, output excerpts (v3)
 	RecEnd         = "end"         // the run ended: succeeded, failed, refused, aborted
+	RecRepin       = "repin"       // the runbook was pinned again from its origin (v3)
 )
 
 // Caps. A record is one line; a step result is most of a large one.
@@ -136,6 +138,8 @@ type Record struct {
 	Stdout    string   `json:"stdout,omitempty"`
 	Stderr    string   `json:"stderr,omitempty"`
 	Truncated bool     `json:"truncated,omitempty"`
+	// Files is the new pin of a repin record: every file, with its hash.
+	Files []PinnedFile `json:"files,omitempty"`
 }
 
 // Error reports a journal that cannot be trusted: damaged, of an unknown

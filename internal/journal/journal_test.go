@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -305,5 +306,48 @@ func TestHeaderVersion(t *testing.T) {
 		if got := jd.Header.Version; got != tt.want {
 			t.Errorf("v%d: got version %q, want %q", tt.v, got, tt.want)
 		}
+	}
+}
+
+// A failed step starts again as another step (the fixed one) only after
+// a repin record; a repin is a version 3 record.
+func TestRepinLetsAnUnfinishedStepChange(t *testing.T) {
+	const otherKey = "fedcba9876543210fedcba98"
+	files := []PinnedFile{{Name: "t.star", SHA256: strings.Repeat("cd", 32)}}
+	base := []Record{
+		{Type: RecSession, Mode: "run"},
+		{Type: RecStarted, Seq: 1, Name: "a", Kind: "step", Key: testKey, Attempt: 1},
+		{Type: RecCompleted, Seq: 1, Status: "ok"},
+		{Type: RecStarted, Seq: 2, Name: "b", Kind: "step", Key: testKey, Attempt: 1},
+		{Type: RecFailed, Seq: 2, Error: "boom"},
+		{Type: RecSession, Mode: "resume"},
+	}
+	restart := Record{Type: RecStarted, Seq: 2, Name: "b fixed", Kind: "step", Key: otherKey, Attempt: 2}
+	repin := Record{Type: RecRepin, Path: "pinned.1", Files: files}
+	tests := []struct {
+		name string
+		v    int
+		recs []Record
+		err  string
+	}{
+		{"repin then another step", Version, append(append([]Record{}, base...), repin, restart), ""},
+		{"another step without repin", Version, append(append([]Record{}, base...), restart), "starts again as another step"},
+		{"repin after a completed step does not free it", Version, append(append([]Record{}, base[:3]...), repin, Record{Type: RecStarted, Seq: 1, Key: otherKey, Name: "a", Kind: "step", Attempt: 2}), "started record for step 1"},
+		{"repin in version 2", 2, append(append([]Record{}, base...), repin), "unknown record type \"repin\" in format version 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, data := writeJournal(t, tt.v, tt.recs...)
+			d, err := readBytes(t, data)
+			switch {
+			case tt.err == "" && err != nil:
+				t.Fatalf("got %v, want no error", err)
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Fatalf("got %v, want an error with %q", err, tt.err)
+			}
+			if tt.err == "" && !reflect.DeepEqual(d.Records[len(d.Records)-2].Files, files) {
+				t.Errorf("repin files: got %+v, want %+v", d.Records[len(d.Records)-2].Files, files)
+			}
+		})
 	}
 }

@@ -59,6 +59,10 @@ var schemas = func() map[int]map[string]recordSchema {
 	v3[RecCall] = recordSchema{mask("type", "time", "seq", "argv", "exit", "ms", "stdout", "stderr", "truncated", "error"), mask("type", "argv")}
 	// --- end v3: program calls.
 
+	// resume --reload: the runbook pinned again from its origin, between
+	// steps. path is the directory the previous pin is kept in
+	// ("pinned.1", ...); files the new pin, as the header's files.
+	v3[RecRepin] = recordSchema{mask("type", "time", "path", "files"), mask("type", "path", "files")}
 	return map[int]map[string]recordSchema{1: v1, 2: v2, 3: v3}
 }()
 
@@ -127,6 +131,9 @@ type validator struct {
 	done     bool   // step n completed
 	attempts int    // starts of step n
 	key      string // of step n
+	// repinned: a repin came after step n stopped unfinished, so its
+	// next attempt may be another step (the fixed one).
+	repinned bool
 }
 
 func (v *validator) check(r *Record) error {
@@ -145,7 +152,7 @@ func (v *validator) check(r *Record) error {
 			}
 			v.n, v.attempts, v.key = r.Seq, 0, r.Key
 		case r.Seq == v.n && !v.done && v.n > 0:
-			if r.Key != v.key {
+			if r.Key != v.key && !v.repinned {
 				return fmt.Errorf("started record: step %d starts again as another step (key %s, was %s)", r.Seq, r.Key, v.key)
 			}
 		default:
@@ -155,7 +162,8 @@ func (v *validator) check(r *Record) error {
 			return fmt.Errorf("started record: step %d attempt %d, want %d", r.Seq, r.Attempt, v.attempts+1)
 		}
 		v.attempts++
-		v.open, v.done = true, false
+		v.open, v.done, v.repinned = true, false, false
+		v.key = r.Key
 	case RecCompleted, RecFailed:
 		if r.Seq != v.n || !v.open {
 			return fmt.Errorf("%s record for step %d, but %s", r.Type, r.Seq, v.where())
@@ -167,6 +175,10 @@ func (v *validator) check(r *Record) error {
 		}
 	case RecPrint, RecBackup, RecChild, RecCall:
 		return inStep()
+	case RecRepin:
+		// Written by a resume before its first live action: step n, if
+		// unfinished, was cut short or failed by an earlier process.
+		v.repinned = !v.done && v.n > 0
 	}
 	return nil
 }
