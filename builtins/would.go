@@ -1,5 +1,13 @@
 package builtins
 
+import "go.starlark.net/starlark"
+
+// Placeholder is what a mutating call that a dry run did not run returns
+// in place of its output (with check=True and without minimal=True). The
+// engine recognises it when it reaches a later call: that call's step is
+// skipped rather than shown with a value nobody knows.
+const Placeholder = "<dry-run>"
+
 // Would is one mutating action that a dry run did not perform, as data:
 // what `runbook run --dry-run --json` reports and what fleet tools (the
 // Ansible collection's check and diff modes) show. Credentials are
@@ -28,6 +36,9 @@ type Would struct {
 	Reason string `json:"reason,omitempty"`
 	// Text is the line the human dry run prints for the action.
 	Text string `json:"text"`
+	// Placeholder says the call returned Placeholder to the runbook in
+	// place of its output, for the engine; not in the JSON.
+	Placeholder bool `json:"-"`
 }
 
 // WouldRecorder is implemented by Effects that keep the actions of a dry
@@ -44,3 +55,6 @@ func (env *Env) would(w Would) {
 	}
 	env.Effects.WouldRun(w.Text)
 }
+
+// placeholder is the value a skipped mutating call returns.
+func placeholder() starlark.Value { return starlark.String(Placeholder) }
