@@ -36,6 +36,10 @@ type Would struct {
 	Reason string `json:"reason,omitempty"`
 	// Text is the line the human dry run prints for the action.
 	Text string `json:"text"`
+	// Changes are, for an exec of xe that sets fields (param-set,
+	// param-add, param-remove, pif-reconfigure-ip), each field's current
+	// value as a read in the dry run tells it, and the new one.
+	Changes []Change `json:"changes,omitempty"`
 	// Placeholder says the call returned Placeholder to the runbook in
 	// place of its output, for the engine; not in the JSON.
 	Placeholder bool `json:"-"`
@@ -53,7 +57,7 @@ func (env *Env) would(w Would) {
 		rec.WouldDo(w)
 		return
 	}
-	env.Effects.WouldRun(w.Text)
+	env.Effects.WouldRun(w.Lines())
 }
 
 // placeholder is the value a skipped mutating call returns.

@@ -353,7 +353,7 @@ func xeBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs []
 	read := c.read()
 	shown := append([]string{"xe"}, Redact(c.argv)...)
 	if env.DryRun && !read {
-		env.would(Would{Kind: "exec", Argv: append([]string{env.Xe}, shown[1:]...), Text: shellJoin(shown), Placeholder: c.check && !c.minimal})
+		env.would(Would{Kind: "exec", Argv: append([]string{env.Xe}, shown[1:]...), Text: shellJoin(shown), Changes: env.xeChanges(c.argv), Placeholder: c.check && !c.minimal})
 		switch {
 		case !c.check:
 			return resultStruct(0, "", ""), nil

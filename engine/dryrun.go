@@ -172,7 +172,7 @@ func (r *runner) WouldDo(w builtins.Would) {
 	if w.Placeholder {
 		r.drySt.producers = append(r.drySt.producers, r.mask(w.Text))
 	}
-	r.WouldRun(w.Text)
+	r.WouldRun(w.Lines())
 	if r.dryReport == nil || r.cur == nil || len(r.dryReport.Steps) == 0 {
 		return
 	}
@@ -246,13 +246,11 @@ type drySkip struct{ reason string }
 func (e *drySkip) Error() string { return "skipped (dry run): " + e.reason }
 
 // dryBlocked returns why a dry run cannot make a call (a step, or a
-// host builtin inside one) with these inputs, "" when it can.
+// host builtin inside one) with these inputs, "" when it can: they hold
+// the placeholder of a mutating call it did not run.
 func (r *runner) dryBlocked(inputs []starlark.Value) string {
 	if !r.dry {
 		return ""
-	}
-	if r.drySt.rebooted != "" {
-		return "after the reboot (" + r.mask(r.drySt.rebooted) + ")"
 	}
 	for _, v := range inputs {
 		if hasPlaceholder(v, 0) {
@@ -332,11 +330,47 @@ func callInputs(args starlark.Tuple, kwargs []starlark.Tuple) []starlark.Value {
 	return in
 }
 
+// afterReboot is the reason of a step that a dry run reaches after a
+// reboot it would make, "" before it.
+func (r *runner) afterReboot() string {
+	if !r.dry || r.drySt.rebooted == "" {
+		return ""
+	}
+	return "after the reboot (" + r.mask(r.drySt.rebooted) + ")"
+}
+
+// previewed ends a step that a dry run ran after a reboot it would make.
+// The step is skipped: the real run meets the host as it is after the
+// boot. Its body ran anyway, against the host as it is now, for a
+// preview: what it would do is listed (fleet tools show it, as Ansible's
+// check mode runs the tasks after a reboot), and if it failed, the
+// failure is part of the reason, not the dry run's. The value returned
+// is the body's, or the placeholder when it failed.
+func (r *runner) previewed(spec *stepSpec, reason string, v starlark.Value, err error, would []string) (starlark.Value, error) {
+	var mu *misuseError
+	if err != nil && (r.stopping(err) || errors.As(err, &mu) || r.budgetHit) {
+		return nil, err
+	}
+	shown := reason
+	switch {
+	case err != nil:
+		reason += "; on the host as it is now it fails: " + r.mask(errText(err))
+		shown = reason
+	case len(would) > 0:
+		shown += "; from the host as it is now it would:"
+	}
+	skipped := r.skipStep(spec, reason, shown, would)
+	if err != nil {
+		return skipped, nil
+	}
+	return v, nil
+}
+
 // skipStep reports a step of a dry run as skipped, with what it would
 // have done before it had to stop (would), and returns what the step
 // returns to the runbook: the placeholder, so that a later step that
-// needs it is skipped too.
-func (r *runner) skipStep(spec *stepSpec, reason string, would []string) starlark.Value {
+// needs it is skipped too. shown is the reason as the line shows it.
+func (r *runner) skipStep(spec *stepSpec, reason, shown string, would []string) starlark.Value {
 	r.drySt.skipped++
 	r.counted(stepSkipped)
 	if len(would) > 0 {
@@ -344,7 +378,7 @@ func (r *runner) skipStep(spec *stepSpec, reason string, would []string) starlar
 		// could not make.
 		r.wouldSteps++
 	}
-	r.e.Report.Step(stepSkipped, spec.name+" (dry run): "+reason, 0)
+	r.e.Report.Step(stepSkipped, spec.name+" (dry run): "+shown, 0)
 	r.e.Report.Details(would)
 	if r.dryReport != nil && len(r.dryReport.Steps) > 0 {
 		s := &r.dryReport.Steps[len(r.dryReport.Steps)-1]

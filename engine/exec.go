@@ -267,7 +267,7 @@ func (r *runner) runStep(spec stepSpec, inputs []starlark.Value, body func() (st
 		return nil, err
 	}
 	if why := r.dryBlocked(inputs); why != "" {
-		return r.skipStep(&spec, why, nil), nil
+		return r.skipStep(&spec, why, why, nil), nil
 	}
 	s, err := r.startStep(&spec, seq, attempt)
 	if err != nil {
@@ -279,7 +279,10 @@ func (r *runner) runStep(spec stepSpec, inputs []starlark.Value, body func() (st
 	r.cur = nil
 	var skip *drySkip
 	if r.dry && errors.As(err, &skip) {
-		return r.skipStep(&spec, skip.reason, s.ls.would), nil
+		return r.skipStep(&spec, skip.reason, skip.reason, s.ls.would), nil
+	}
+	if why := r.afterReboot(); why != "" {
+		return r.previewed(&spec, why, v, err, s.ls.would)
 	}
 	if err == nil {
 		var res []byte
