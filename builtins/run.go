@@ -95,11 +95,11 @@ func runBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs [
 	}
 	shown := Redact(argv)
 	if env.DryRun && !readOnly {
-		env.would(Would{Kind: "exec", Argv: shown, Text: shellJoin(shown)})
+		env.would(Would{Kind: "exec", Argv: shown, Text: shellJoin(shown), Placeholder: check})
 		if !check {
 			return resultStruct(0, "", ""), nil
 		}
-		return starlark.String("<dry-run>"), nil
+		return placeholder(), nil
 	}
 	res, err := env.Host.Exec(env.Ctx, Command{Path: argv[0], Args: argv[1:], Env: env.Environ, Stdin: stdin, Timeout: env.timeout(timeout)})
 	if errors.Is(err, exec.ErrNotFound) && !strings.Contains(argv[0], "/") {

@@ -1,5 +1,13 @@
 package builtins
 
+import "go.starlark.net/starlark"
+
+// Placeholder is what a mutating call that a dry run did not run returns
+// in place of its output (with check=True and without minimal=True). The
+// engine recognises it when it reaches a later call: that call's step is
+// skipped rather than shown with a value nobody knows.
+const Placeholder = "<dry-run>"
+
 // Would is one mutating action that a dry run did not perform, as data:
 // what `runbook run --dry-run --json` reports and what fleet tools (the
 // Ansible collection's check and diff modes) show. Credentials are
@@ -28,6 +36,13 @@ type Would struct {
 	Reason string `json:"reason,omitempty"`
 	// Text is the line the human dry run prints for the action.
 	Text string `json:"text"`
+	// Changes are, for an exec of xe that sets fields (param-set,
+	// param-add, param-remove, pif-reconfigure-ip), each field's current
+	// value as a read in the dry run tells it, and the new one.
+	Changes []Change `json:"changes,omitempty"`
+	// Placeholder says the call returned Placeholder to the runbook in
+	// place of its output, for the engine; not in the JSON.
+	Placeholder bool `json:"-"`
 }
 
 // WouldRecorder is implemented by Effects that keep the actions of a dry
@@ -42,5 +57,8 @@ func (env *Env) would(w Would) {
 		rec.WouldDo(w)
 		return
 	}
-	env.Effects.WouldRun(w.Text)
+	env.Effects.WouldRun(w.Lines())
 }
+
+// placeholder is the value a skipped mutating call returns.
+func placeholder() starlark.Value { return starlark.String(Placeholder) }

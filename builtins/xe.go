@@ -353,14 +353,14 @@ func xeBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs []
 	read := c.read()
 	shown := append([]string{"xe"}, Redact(c.argv)...)
 	if env.DryRun && !read {
-		env.would(Would{Kind: "exec", Argv: append([]string{env.Xe}, shown[1:]...), Text: shellJoin(shown)})
+		env.would(Would{Kind: "exec", Argv: append([]string{env.Xe}, shown[1:]...), Text: shellJoin(shown), Changes: env.xeChanges(c.argv), Placeholder: c.check && !c.minimal})
 		switch {
 		case !c.check:
 			return resultStruct(0, "", ""), nil
 		case c.minimal:
 			return starlark.NewList(nil), nil
 		}
-		return starlark.String("<dry-run>"), nil
+		return placeholder(), nil
 	}
 	env.waiting(xeWaiting(shown))
 	res, err := env.Host.Exec(env.Ctx, Command{Path: env.Xe, Args: c.argv, Env: env.Environ, Timeout: env.timeout(c.timeout)})

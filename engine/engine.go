@@ -705,6 +705,7 @@ func (r *runner) exec() error {
 	defer stop()
 	r.modules[r.rb.Main] = &loadedModule{loading: true}
 	_, err := r.rb.progs[r.rb.Main].Init(thread, r.predeclared)
+	err = r.dryFollowed(err)
 
 	r.e.Report.EndProgress()
 	r.e.changed = r.changedAny || r.wouldSteps > 0

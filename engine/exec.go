@@ -148,6 +148,8 @@ type runner struct {
 	callBytes int
 	// dryReport collects a dry run as data (--dry-run --json): dryrun.go.
 	dryReport *DryRunReport
+	// drySt is what a dry run knows of the calls it did not run.
+	drySt dryState
 	// checking: `runbook check`, which stops at the first host call and
 	// records where in checkAt (check.go).
 	checking bool
@@ -190,10 +192,13 @@ func (r *runner) hostBuiltin(f builtins.Func) *starlark.Builtin {
 			return nil, r.checkStop(r.mask(builtins.ShortName(f.Name, args)), callerPos(thread))
 		}
 		if r.cur != nil {
+			if why := r.dryBlocked(callInputs(args, kwargs)); why != "" {
+				return nil, &drySkip{reason: why}
+			}
 			return f.Call(r.env, thread, args, kwargs)
 		}
 		spec := stepSpec{name: r.mask(builtins.ShortName(f.Name, args)), kind: f.Name, call: r.mask(f.Render(args, kwargs)), pos: callerPos(thread)}
-		return r.runStep(spec, func() (starlark.Value, error) {
+		return r.runStep(spec, callInputs(args, kwargs), func() (starlark.Value, error) {
 			return f.Call(r.env, thread, args, kwargs)
 		})
 	})
@@ -217,7 +222,7 @@ func (r *runner) stepBuiltin(thread *starlark.Thread, b *starlark.Builtin, args 
 	}
 	rest := args[2:]
 	spec := stepSpec{name: r.mask(name), kind: kindStep, call: r.mask(builtins.DescribeCall(fn.Name(), rest, kwargs)), pos: callerPos(thread)}
-	return r.runStep(spec, func() (starlark.Value, error) {
+	return r.runStep(spec, callInputs(rest, kwargs), func() (starlark.Value, error) {
 		return starlark.Call(thread, fn, rest, kwargs)
 	})
 }
@@ -247,8 +252,10 @@ func (r *runner) claim(spec *stepSpec) (int, *stepState, error) {
 }
 
 // runStep runs one step: replayed if the journal completed it, otherwise
-// live, journaled before (durably) and after.
-func (r *runner) runStep(spec stepSpec, body func() (starlark.Value, error)) (starlark.Value, error) {
+// live, journaled before (durably) and after. inputs are the step's
+// arguments: a dry run skips the step when they hold the placeholder of
+// a call it did not run (dryrun.go).
+func (r *runner) runStep(spec stepSpec, inputs []starlark.Value, body func() (starlark.Value, error)) (starlark.Value, error) {
 	seq, rec, err := r.claim(&spec)
 	if err != nil {
 		return nil, err
@@ -267,6 +274,9 @@ func (r *runner) runStep(spec stepSpec, body func() (starlark.Value, error)) (st
 	if err := r.beforeLive(); err != nil {
 		return nil, err
 	}
+	if why := r.dryBlocked(inputs); why != "" {
+		return r.skipStep(&spec, why, why, nil), nil
+	}
 	s, err := r.startStep(&spec, seq, attempt)
 	if err != nil {
 		return nil, err
@@ -275,6 +285,13 @@ func (r *runner) runStep(spec stepSpec, body func() (starlark.Value, error)) (st
 	s.ls.attempt = attempt
 	v, err := body()
 	r.cur = nil
+	var skip *drySkip
+	if r.dry && errors.As(err, &skip) {
+		return r.skipStep(&spec, skip.reason, skip.reason, s.ls.would), nil
+	}
+	if why := r.afterReboot(); why != "" {
+		return r.previewed(&spec, why, v, err, s.ls.would)
+	}
 	if err == nil {
 		var res []byte
 		res, err = journal.AppendValue(nil, v)

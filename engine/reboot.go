@@ -210,6 +210,10 @@ func (r *runner) rebootBuiltin(thread *starlark.Thread, b *starlark.Builtin, arg
 		return starlark.None, nil
 	}
 	if r.dry {
+		if why := r.afterReboot(); why != "" {
+			r.skipStep(&spec, why, why, nil)
+			return starlark.None, nil
+		}
 		r.wouldReboot(reason)
 		return starlark.None, nil
 	}

@@ -68,6 +68,7 @@ func NewReporter(out, errw io.Writer, useColor bool) *Reporter {
 			StepFailed:   mk(color.FgRed, color.Bold),
 			StepRebooted: mk(color.FgCyan, color.Bold),
 			"would":      mk(color.FgMagenta),
+			stepSkipped:  mk(color.FgBlue),
 			"done":       mk(color.Faint),
 		},
 		warn: mk(color.FgYellow),
