@@ -131,7 +131,7 @@ type runner struct {
 	// reloading: this process resumes with --reload, so completed steps
 	// are matched by kind, name and call, wherever their call now is.
 	reloading bool
-	paused bool
+	paused    bool
 	// budgetHit: the computation budget stopped the runbook.
 	budgetHit bool
 
