@@ -7,7 +7,7 @@ BIN ?= bin/runbook
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/runbook
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/runbook
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
