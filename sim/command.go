@@ -576,7 +576,11 @@ func (c *simCLI) calls(args []string) int {
 		fmt.Fprintf(c.stdout, "%s\n", data)
 		return 0
 	}
-	fmt.Fprintf(c.stdout, "%d calls\n", n)
+	if n == 1 {
+		fmt.Fprintln(c.stdout, "1 call")
+	} else {
+		fmt.Fprintf(c.stdout, "%d calls\n", n)
+	}
 	for i, argv := range argvs {
 		q := make([]string, len(argv))
 		for j, a := range argv {
