@@ -95,7 +95,7 @@ func runBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs [
 	}
 	shown := Redact(argv)
 	if env.DryRun && !readOnly {
-		env.would(Would{Kind: "exec", Argv: shown, Text: shellJoin(shown), Placeholder: check})
+		env.would(Would{Kind: "exec", Argv: shown, Text: ShellJoin(shown), Placeholder: check})
 		if !check {
 			return resultStruct(0, "", ""), nil
 		}
@@ -103,7 +103,7 @@ func runBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs [
 	}
 	res, err := env.Host.Exec(env.Ctx, Command{Path: argv[0], Args: argv[1:], Env: env.Environ, Stdin: stdin, Timeout: env.timeout(timeout)})
 	if errors.Is(err, exec.ErrNotFound) && !strings.Contains(argv[0], "/") {
-		return nil, &notFoundError{fmt.Sprintf("%s: program %q not found (looked next to xe, in PATH, /opt/xensource/bin, /usr/sbin, /sbin, /usr/bin and /bin); check which(%q) first if it is optional", shellJoin(Redact(argv)), argv[0], argv[0])}
+		return nil, &notFoundError{fmt.Sprintf("%s: program %q not found (looked next to xe, in PATH, /opt/xensource/bin, /usr/sbin, /sbin, /usr/bin and /bin); check which(%q) first if it is optional", ShellJoin(Redact(argv)), argv[0], argv[0])}
 	}
 	if err != nil {
 		return nil, cutOff(env, shown, !readOnly, err)
@@ -155,7 +155,7 @@ func ifupBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs 
 	}
 	argv := []string{env.Ifup, device}
 	if env.DryRun {
-		env.would(Would{Kind: "exec", Argv: argv, Text: shellJoin(argv)})
+		env.would(Would{Kind: "exec", Argv: argv, Text: ShellJoin(argv)})
 		return starlark.None, nil
 	}
 	res, err := env.Host.Exec(env.Ctx, Command{Path: env.Ifup, Args: []string{device}, Env: env.Environ, Timeout: env.timeout(timeout)})

@@ -23,7 +23,7 @@ type ExecError struct {
 }
 
 func (e *ExecError) Error() string {
-	msg := fmt.Sprintf("%s: exit status %d", shellJoin(e.Argv), e.Code)
+	msg := fmt.Sprintf("%s: exit status %d", ShellJoin(e.Argv), e.Code)
 	out := strings.TrimRight(e.Stderr, "\n")
 	if out == "" {
 		out = strings.TrimRight(e.Stdout, "\n")
@@ -159,9 +159,9 @@ func maskValues(s string, vals []string) string {
 	return s
 }
 
-// shellJoin renders argv for people: words with spaces or quotes are
-// single-quoted. It is never run by a shell.
-func shellJoin(argv []string) string {
+// ShellJoin renders argv for people (dry runs, status -v): words a
+// shell would split are single-quoted. It is never run by a shell.
+func ShellJoin(argv []string) string {
 	parts := make([]string, len(argv))
 	for i, a := range argv {
 		if a != "" && !strings.ContainsAny(a, " \t\n'\"\\$`;&|<>()*?[]{}!#~") {
@@ -317,7 +317,7 @@ func describeXe(args starlark.Tuple, kwargs []starlark.Tuple) string {
 	if err != nil {
 		return DescribeCall("xe", args, kwargs)
 	}
-	s := "xe " + shellJoin(Redact(c.argv))
+	s := "xe " + ShellJoin(Redact(c.argv))
 	if !c.check {
 		s += " (check=False)"
 	}
@@ -353,7 +353,7 @@ func xeBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs []
 	read := c.read()
 	shown := append([]string{"xe"}, Redact(c.argv)...)
 	if env.DryRun && !read {
-		env.would(Would{Kind: "exec", Argv: append([]string{env.Xe}, shown[1:]...), Text: shellJoin(shown), Changes: env.xeChanges(c.argv), Placeholder: c.check && !c.minimal})
+		env.would(Would{Kind: "exec", Argv: append([]string{env.Xe}, shown[1:]...), Text: ShellJoin(shown), Changes: env.xeChanges(c.argv), Placeholder: c.check && !c.minimal})
 		switch {
 		case !c.check:
 			return resultStruct(0, "", ""), nil
@@ -366,7 +366,7 @@ func xeBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs []
 	res, err := env.Host.Exec(env.Ctx, Command{Path: env.Xe, Args: c.argv, Env: env.Environ, Timeout: env.timeout(c.timeout)})
 	env.waiting("")
 	if errors.Is(err, exec.ErrNotFound) {
-		return nil, &notFoundError{fmt.Sprintf("%s: the xe program %q was not found (PATH, /opt/xensource/bin): run on a XenServer / XCP-ng dom0, or point --xe (RUNBOOK_XE) at it", shellJoin(shown), env.Xe)}
+		return nil, &notFoundError{fmt.Sprintf("%s: the xe program %q was not found (PATH, /opt/xensource/bin): run on a XenServer / XCP-ng dom0, or point --xe (RUNBOOK_XE) at it", ShellJoin(shown), env.Xe)}
 	}
 	if err != nil {
 		return nil, cutOff(env, shown, !read, err)
@@ -391,7 +391,7 @@ func xeBuiltin(env *Env, thread *starlark.Thread, args starlark.Tuple, kwargs []
 	case returnsRecords(command):
 		recs, err := ParseRecords(stdout)
 		if err != nil {
-			return nil, fmt.Errorf("%s: output: %v", shellJoin(shown), err)
+			return nil, fmt.Errorf("%s: output: %v", ShellJoin(shown), err)
 		}
 		return RecordsValue(recs), nil
 	}
@@ -410,7 +410,7 @@ func xeWaiting(shown []string) string {
 		}
 		return "evacuating the host"
 	}
-	text := shellJoin(shown)
+	text := ShellJoin(shown)
 	if len(text) > 100 {
 		text = text[:97] + "..."
 	}
@@ -421,14 +421,14 @@ func xeWaiting(shown []string) string {
 // was started and cut off may have acted: its step is in doubt.
 func cutOff(env *Env, shown []string, mutating bool, err error) error {
 	if mutating && errors.Is(err, ErrCutOff) && env.Ctx.Err() == nil {
-		what := shellJoin(shown)
+		what := ShellJoin(shown)
 		env.Effects.InDoubt(what)
 		return fmt.Errorf("%s: %v\nin doubt: it was cut off after it started, so the host may have changed; check what it did, then resume or abort the run", what, err)
 	}
-	return fmt.Errorf("%s: %v", shellJoin(shown), err)
+	return fmt.Errorf("%s: %v", ShellJoin(shown), err)
 }
 
 // overflowError is a program whose output went over MaxOutput.
 func overflowError(shown []string) error {
-	return fmt.Errorf("%s: wrote more than %d MiB to stdout or stderr, more than a runbook may read: narrow the read (for xe, params= and filters such as host-uuid=)", shellJoin(shown), MaxOutput>>20)
+	return fmt.Errorf("%s: wrote more than %d MiB to stdout or stderr, more than a runbook may read: narrow the read (for xe, params= and filters such as host-uuid=)", ShellJoin(shown), MaxOutput>>20)
 }

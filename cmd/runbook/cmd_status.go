@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runbook-dev/runbook/builtins"
 	"github.com/runbook-dev/runbook/engine"
 	"github.com/spf13/pflag"
 )
@@ -288,20 +289,7 @@ func printCalls(w io.Writer, calls []engine.Call) {
 		if c.Error != "" {
 			end = c.Error
 		}
-		fmt.Fprintf(w, "           $ %s  (%s, %dms)\n", quoteArgv(c.Argv), end, c.DurationMs)
+		fmt.Fprintf(w, "           $ %s  (%s, %dms)\n", builtins.ShellJoin(c.Argv), end, c.DurationMs)
 	}
 }
 
-// quoteArgv renders an argv for people, single-quoting the words a
-// shell would split; it is never run by one.
-func quoteArgv(argv []string) string {
-	parts := make([]string, len(argv))
-	for i, a := range argv {
-		if a != "" && !strings.ContainsAny(a, " \t\n'\"\\$`;&|<>()*?[]{}!#~") {
-			parts[i] = a
-			continue
-		}
-		parts[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(parts, " ")
-}
