@@ -292,4 +292,3 @@ func printCalls(w io.Writer, calls []engine.Call) {
 		fmt.Fprintf(w, "           $ %s  (%s, %dms)\n", builtins.ShellJoin(c.Argv), end, c.DurationMs)
 	}
 }
-
