@@ -259,11 +259,16 @@ func (r *runner) rebootBuiltin(thread *starlark.Thread, b *starlark.Builtin, arg
 	if rec != nil {
 		nReboots = len(rec.Reboots)
 	}
-	if err := r.append(&journal.Record{Type: journal.RecReboot, Seq: seq, BootID: bootID, Reason: reason, Attempt: nReboots + 1}, true); err != nil {
-		return nil, err
-	}
+	// The hook first, then the intent: a journaled reboot always has its
+	// hook in place, so whatever boots the host next resumes the run. A
+	// kill between the two leaves the step started without a reboot
+	// record: the next resume runs it again (the hook is written again,
+	// the same), and a boot before that resumes the run through the hook.
 	if err := r.installHook(); err != nil {
 		return fail(fmt.Errorf("reboot_and_resume: %w", err))
+	}
+	if err := r.append(&journal.Record{Type: journal.RecReboot, Seq: seq, BootID: bootID, Reason: reason, Attempt: nReboots + 1}, true); err != nil {
+		return nil, err
 	}
 	r.e.Report.Info("rebooting the host: %s", reason)
 	r.e.Report.Note("the run resumes by itself after the boot (%s); follow it with: runbook status --state-dir %s", strings.TrimPrefix(hookUnitPath, "/etc/systemd/system/"), r.stateDir)

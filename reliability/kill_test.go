@@ -138,13 +138,13 @@ func killTrial(t *testing.T, rng *rand.Rand, b timedBaseline, abortTrial bool, s
 			if limit == 0 || st.State != "rebooting" {
 				limit = b.run + b.run/5
 			}
-			if st.State == "rebooting" {
+			if st.State == "rebooting" && !h.bootedSinceReboot() {
 				note("boot and resume", h.bootAndResumeKilled(rng, limit))
 			} else {
 				note("resume", runKilled(h, rng, limit, "resume"))
 			}
 		default:
-			if st.State == "rebooting" {
+			if st.State == "rebooting" && !h.bootedSinceReboot() {
 				note("boot and resume", h.bootAndResume())
 			} else {
 				note("resume", h.run("resume"))
@@ -192,6 +192,22 @@ func killTrial(t *testing.T, rng *rand.Rand, b timedBaseline, abortTrial bool, s
 	if len(problems) > 0 {
 		t.Errorf("seed %d trial %d (%s, abort trial %v): %s\n%s", seed, i, b.args[0], abortTrial, strings.Join(problems, "\n"), strings.Join(outs, "\n"))
 	}
+}
+
+// bootedSinceReboot reports whether the host has booted since the run's
+// last reboot record: the reboot happened and the boot hook's resume was
+// cut off before it journaled anything (the state still says
+// rebooting). The operator then resumes by hand, as the hook's failure
+// says, rather than reboot the host once more.
+func (h *host) bootedSinceReboot() bool {
+	last := ""
+	for _, r := range h.journalRecordsLoose() {
+		if r.Type == "reboot" {
+			last = r.BootID
+		}
+	}
+	cur, err := os.ReadFile(filepath.Join(h.root, "proc", "sys", "kernel", "random", "boot_id"))
+	return last != "" && err == nil && strings.TrimSpace(string(cur)) != last
 }
 
 // journalRecordsLoose reads every line of the current run's journal
