@@ -33,7 +33,8 @@ reliability:
 	RELIABILITY_SUMMARY=$(CURDIR)/bin/reliability.txt $(GO) test -count=1 ./reliability/; \
 	  status=$$?; cat bin/reliability.txt; exit $$status
 
-# The whole set of the long sweeps (about 13 minutes on 2 cores): 1,050
+# The whole set of the long sweeps (about 40 minutes on 2 cores: journal
+# format 3's call records doubled the bytes to damage and fill): 1,050
 # random kills, every byte of a journal damaged three ways, every fill
 # level of a first run. RELIABILITY_SEED picks the kills' seed.
 reliability-full:
