@@ -51,14 +51,12 @@ var schemas = func() map[int]map[string]recordSchema {
 	for k, s := range v2 {
 		v3[k] = s
 	}
-	// --- v3: program calls (branch history). The header's "version" is
-	// checked in decodeHeader. A call record follows the child records
-	// of a program once it has ended: its argv (credentials redacted),
-	// its exit status or the error that cut it off, its duration and the
-	// first bytes of its output; "truncated" says something was cut.
+	// Program calls (the header's "version" is checked in decodeHeader):
+	// a call record follows the child records of a program once it has
+	// ended: its argv (credentials redacted), its exit status or the
+	// error that cut it off, its duration and the first bytes of its
+	// output; "truncated" says something was cut.
 	v3[RecCall] = recordSchema{mask("type", "time", "seq", "argv", "exit", "ms", "stdout", "stderr", "truncated", "error"), mask("type", "argv")}
-	// --- end v3: program calls.
-
 	// resume --reload: the runbook pinned again from its origin, between
 	// steps. path is the directory the previous pin is kept in
 	// ("pinned.1", ...); files the new pin, as the header's files.
