@@ -248,12 +248,17 @@ func (e *drySkip) Error() string { return "skipped (dry run): " + e.reason }
 // dryBlocked returns why a dry run cannot make a call (a step, or a
 // host builtin inside one) with these inputs, "" when it can: they hold
 // the placeholder of a mutating call it did not run.
-func (r *runner) dryBlocked(inputs []starlark.Value) string {
+func (r *runner) dryBlocked(args starlark.Tuple, kwargs []starlark.Tuple) string {
 	if !r.dry {
 		return ""
 	}
-	for _, v := range inputs {
+	for _, v := range args {
 		if hasPlaceholder(v, 0) {
+			return r.placeholderReason()
+		}
+	}
+	for _, kv := range kwargs {
+		if hasPlaceholder(kv[1], 0) {
 			return r.placeholderReason()
 		}
 	}
@@ -318,16 +323,6 @@ func hasPlaceholder(v starlark.Value, depth int) bool {
 		}
 	}
 	return false
-}
-
-// callInputs is a call's arguments as one list, keyword values included.
-func callInputs(args starlark.Tuple, kwargs []starlark.Tuple) []starlark.Value {
-	in := make([]starlark.Value, 0, len(args)+len(kwargs))
-	in = append(in, args...)
-	for _, kv := range kwargs {
-		in = append(in, kv[1])
-	}
-	return in
 }
 
 // afterReboot is the reason of a step that a dry run reaches after a

@@ -733,7 +733,7 @@ func (r *runner) exec() error {
 		return se
 	case err == nil && r.cursor < len(r.replay) && !r.reloadMayChange(r.cursor+1, r.replay[r.cursor]):
 		next := r.replay[r.cursor]
-		return &DivergenceError{Runbook: r.rb.Name, Seq: next.Seq, Pos: "end of " + r.rb.Main, Reload: r.reload != nil,
+		return &DivergenceError{Runbook: r.rb.Name, Seq: next.Seq, Pos: "end of " + r.rb.Main, Reload: r.reloading,
 			Want: fmt.Sprintf("step %q: %s at %s", next.Name, next.Call, next.Pos), Got: "the end of the runbook"}
 	case r.refused != nil:
 		r.refused.Changed = r.changedAny

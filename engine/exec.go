@@ -192,13 +192,13 @@ func (r *runner) hostBuiltin(f builtins.Func) *starlark.Builtin {
 			return nil, r.checkStop(r.mask(builtins.ShortName(f.Name, args)), callerPos(thread))
 		}
 		if r.cur != nil {
-			if why := r.dryBlocked(callInputs(args, kwargs)); why != "" {
+			if why := r.dryBlocked(args, kwargs); why != "" {
 				return nil, &drySkip{reason: why}
 			}
 			return f.Call(r.env, thread, args, kwargs)
 		}
 		spec := stepSpec{name: r.mask(builtins.ShortName(f.Name, args)), kind: f.Name, call: r.mask(f.Render(args, kwargs)), pos: callerPos(thread)}
-		return r.runStep(spec, callInputs(args, kwargs), func() (starlark.Value, error) {
+		return r.runStep(spec, args, kwargs, func() (starlark.Value, error) {
 			return f.Call(r.env, thread, args, kwargs)
 		})
 	})
@@ -222,7 +222,7 @@ func (r *runner) stepBuiltin(thread *starlark.Thread, b *starlark.Builtin, args 
 	}
 	rest := args[2:]
 	spec := stepSpec{name: r.mask(name), kind: kindStep, call: r.mask(builtins.DescribeCall(fn.Name(), rest, kwargs)), pos: callerPos(thread)}
-	return r.runStep(spec, callInputs(rest, kwargs), func() (starlark.Value, error) {
+	return r.runStep(spec, rest, kwargs, func() (starlark.Value, error) {
 		return starlark.Call(thread, fn, rest, kwargs)
 	})
 }
@@ -242,7 +242,7 @@ func (r *runner) claim(spec *stepSpec) (int, *stepState, error) {
 	rec := r.replay[seq-1]
 	if rec.Key != spec.key() && !r.sameMovedStep(rec, spec) && !r.reloadMayChange(seq, rec) {
 		r.diverged = &DivergenceError{
-			Runbook: r.rb.Name, Seq: seq, Pos: spec.pos, Reload: r.reload != nil,
+			Runbook: r.rb.Name, Seq: seq, Pos: spec.pos, Reload: r.reloading,
 			Want: fmt.Sprintf("step %q: %s at %s", rec.Name, rec.Call, rec.Pos),
 			Got:  fmt.Sprintf("step %q: %s at %s", spec.name, clip(spec.call, maxCallText), spec.pos),
 		}
@@ -252,10 +252,10 @@ func (r *runner) claim(spec *stepSpec) (int, *stepState, error) {
 }
 
 // runStep runs one step: replayed if the journal completed it, otherwise
-// live, journaled before (durably) and after. inputs are the step's
-// arguments: a dry run skips the step when they hold the placeholder of
-// a call it did not run (dryrun.go).
-func (r *runner) runStep(spec stepSpec, inputs []starlark.Value, body func() (starlark.Value, error)) (starlark.Value, error) {
+// live, journaled before (durably) and after. args and kwargs are
+// the step's arguments: a dry run skips the step when they hold the
+// placeholder of a call it did not run (dryrun.go).
+func (r *runner) runStep(spec stepSpec, args starlark.Tuple, kwargs []starlark.Tuple, body func() (starlark.Value, error)) (starlark.Value, error) {
 	seq, rec, err := r.claim(&spec)
 	if err != nil {
 		return nil, err
@@ -274,7 +274,7 @@ func (r *runner) runStep(spec stepSpec, inputs []starlark.Value, body func() (st
 	if err := r.beforeLive(); err != nil {
 		return nil, err
 	}
-	if why := r.dryBlocked(inputs); why != "" {
+	if why := r.dryBlocked(args, kwargs); why != "" {
 		return r.skipStep(&spec, why, why, nil), nil
 	}
 	s, err := r.startStep(&spec, seq, attempt)

@@ -74,7 +74,7 @@ func (r *runner) waitUntilBuiltin(thread *starlark.Thread, b *starlark.Builtin, 
 		return w.poll()
 	}
 	spec := stepSpec{name: stepName, kind: kindWait, call: builtins.DescribeCall("wait_until", args, kwargs), pos: callerPos(thread)}
-	return r.runStep(spec, nil, w.poll)
+	return r.runStep(spec, nil, nil, w.poll)
 }
 
 // waiter is one wait_until: fn, how long, how often.
