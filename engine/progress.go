@@ -117,7 +117,7 @@ func (r *Reporter) tick(p *progress, now time.Time) {
 		return
 	}
 	elapsed := now.Sub(p.start)
-	text := "  ... " + p.name + ": " + humanDuration(elapsed)
+	text := "  ... " + p.name + ": " + HumanDuration(elapsed)
 	if p.what != "" {
 		text += ", " + p.what
 	}
@@ -157,8 +157,9 @@ func (r *Reporter) clearLine() {
 	}
 }
 
-// humanDuration renders a duration for people: 0.4s, 42s, 1m42s, 2h05m.
-func humanDuration(d time.Duration) string {
+// HumanDuration renders a duration for people: 0.4s, 42s, 1m42s, 2h05m:
+// the recap, progress lines, and the durations of status and runs.
+func HumanDuration(d time.Duration) string {
 	switch {
 	case d < 0:
 		d = 0

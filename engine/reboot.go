@@ -338,7 +338,7 @@ func (r *runner) waitXapi() error {
 			r.e.Report.Activity("xapi after the reboot", "")
 			defer r.e.Report.EndProgress()
 		}
-		r.e.Report.Waiting("waiting for xapi to answer (up to " + humanDuration(timeout) + "): " + last)
+		r.e.Report.Waiting("waiting for xapi to answer (up to " + HumanDuration(timeout) + "): " + last)
 		select {
 		case <-r.ctx.Done():
 			return r.ctx.Err()

@@ -212,6 +212,6 @@ func (r *Reporter) Recap(head, prep string, d time.Duration, counts string) {
 	// Unlike a step's line, the recap has its duration on piped output
 	// too (ssh without a terminal, CI logs): it is the figure people look
 	// for at the end, and there is one such line a run.
-	timed := head + " " + prep + " " + humanDuration(d) + ": " + counts
+	timed := head + " " + prep + " " + HumanDuration(d) + ": " + counts
 	r.emit(r.out, r.bold.Sprint(timed)+"\n", timed+"\n")
 }

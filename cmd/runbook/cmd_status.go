@@ -143,13 +143,9 @@ func localTime(s string) string {
 	return t.Local().Format("2006-01-02 15:04:05 MST")
 }
 
-// seconds shows a duration in seconds as people read one: 1m42s, 0.3s.
+// seconds shows a duration in seconds as the recap does: 1m42s, 0.3s.
 func seconds(sec float64) string {
-	d := time.Duration(sec * float64(time.Second))
-	if d < time.Second {
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
+	return engine.HumanDuration(time.Duration(sec * float64(time.Second)))
 }
 
 // shownState is the state as the text of status and runs show it: a
